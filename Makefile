@@ -1,0 +1,34 @@
+# Two entry points, each doing all of its own set-up on a machine with only python3 and pip:
+#   make demo   creates .venv, installs cai-sql, runs `cai demo`
+#   make test   creates .venv, installs cai-sql with its test tools, runs the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-slow bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/cai demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_generate.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info cai_demo.duckdb cai_demo_data

@@ -1,0 +1,56 @@
+"""Opening DuckDB files the way cai-sql needs them, and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from .errors import CaiError
+from .sqlfiles import sql_text
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (or create) a cai-sql database; ``None`` or ``":memory:"`` gives an in-memory one.
+
+    Timestamps are stored as naive UTC, so the session time zone is pinned to UTC: the same file
+    gives the same features on every machine.
+    """
+    target = ":memory:" if path is None else str(path)
+    if target != ":memory:":
+        parent = Path(target).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise CaiError(f"cannot open database {target}: directory {parent} does not exist")
+    try:
+        con = duckdb.connect(target, read_only=read_only)
+    except duckdb.Error as exc:
+        raise CaiError(f"cannot open database {target}: {exc}") from exc
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET threads = $threads", {"threads": os.cpu_count() or 1})
+    return con
+
+
+def ensure_events_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the canonical ``events`` table if it does not exist yet."""
+    con.execute(sql_text("events"))
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block as one transaction: everything it wrote, or nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether a table or view called ``name`` exists in the main schema."""
+    row = con.execute(sql_text("table_exists"), {"name": name}).fetchall()
+    return bool(row and row[0][0])

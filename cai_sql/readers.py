@@ -1,0 +1,87 @@
+"""Staging a CSV, Parquet or JSON file into a temporary table, by bound file path only.
+
+The path is always a bound parameter of a reader function from ``sql/``: a path never becomes
+SQL text, and no string the user gives can turn into a table or a file read elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from .errors import InputError
+from .sqlfiles import sql_text
+
+SUFFIX_FORMATS = {
+    ".csv": "csv", ".tsv": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".json": "json", ".ndjson": "json", ".jsonl": "json",
+}
+COMPRESSION_SUFFIXES = {".gz", ".zst"}
+FORMATS = ("csv", "parquet", "json")
+
+
+def detect_format(path: Path, fmt: str | None) -> str:
+    """The reader for a file: the explicit ``fmt``, else its suffix (compression suffixes skipped)."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise InputError(f"{path}: unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+        return fmt
+    suffixes = [s.lower() for s in path.suffixes]
+    while suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
+        suffixes.pop()
+    suffix = suffixes[-1] if suffixes else ""
+    if suffix not in SUFFIX_FORMATS:
+        known = ", ".join(sorted(SUFFIX_FORMATS))
+        raise InputError(
+            f"{path}: unknown file type '{suffix or '(no suffix)'}'; cai-sql reads {known} "
+            f"(gzip or zstd compressed too); name the format with --format csv|parquet|json"
+        )
+    return SUFFIX_FORMATS[suffix]
+
+
+def check_readable(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty")
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: str,
+    *,
+    text_columns: list[str] | None = None,
+) -> None:
+    """Load ``path`` into the temporary table ``_cai_stage``.
+
+    CSV events are read as text throughout (``text_columns is None``) so ids keep leading zeros
+    and every conversion is done, and checked, by cai-sql; for CSV profiles only the named
+    columns are forced to text and the rest keep DuckDB's sniffed types.
+    """
+    if fmt == "csv":
+        if text_columns is None:
+            template, params = "stage_csv_text", {"path": str(path)}
+        else:
+            template, params = "stage_csv_typed", {"path": str(path), "types": {c: "VARCHAR" for c in text_columns}}
+    else:
+        template, params = f"stage_{fmt}", {"path": str(path)}
+    try:
+        con.execute(sql_text(template), params)
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0]
+        raise InputError(f"{path}: cannot read it as {fmt.upper()}: {detail}") from exc
+
+
+def csv_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Column names of a CSV file, read without loading it."""
+    try:
+        rows = con.execute(sql_text("csv_header"), {"path": str(path)}).fetchall()
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0]
+        raise InputError(f"{path}: cannot read it as CSV: {detail}") from exc
+    return [row[0] for row in rows]

@@ -1,0 +1,2 @@
+-- delete_all_events: empties `events` (ingest with replace). Grain: none. Parameters: none.
+DELETE FROM events;
