@@ -136,6 +136,7 @@ def ingest_events(
             select = mapped_select(shape, mapping, origin)
         params = {"ts_format": mapping.ts_format} if mapping.ts_format and mapping.ts_format not in EPOCH_UNITS else {}
         con.execute(create_temp_table_as("_cai_incoming", select), params)
+        con.execute(sql_text("drop_stage"))
         problems = _problem_messages(_fetch_dict(con, "ingest_problems"), origin)
         if problems:
             raise InputError("\n".join(problems))
@@ -248,3 +249,35 @@ def _missing_id(origin: str, id_column: str, explicit: bool, columns: str) -> In
         f"{origin}: {how} column '{id_column}', but the file has no such column (columns: {columns}); "
         "map it with --map customer_id=COLUMN"
     )
+
+
+def ingest(
+    db: str | os.PathLike | duckdb.DuckDBPyConnection,
+    path: str | os.PathLike,
+    *,
+    profiles: bool = False,
+    mapping: EventMapping | ProfileMapping | None = None,
+    fmt: str | None = None,
+    xdm: bool | None = None,
+    identity_namespace: str = DEFAULT_NAMESPACE,
+    dedupe: bool = False,
+    replace: bool = False,
+) -> IngestReport:
+    """Ingest an event file (default) or a profile file into a database path or open connection."""
+    from .database import connect  # local: keeps the module's import graph one-directional
+
+    con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
+    try:
+        if profiles:
+            if mapping is not None and not isinstance(mapping, ProfileMapping):
+                raise InputError("profiles take a ProfileMapping (which column is the customer id)")
+            return ingest_profiles(con, path, mapping=mapping, fmt=fmt, replace=replace)
+        if mapping is not None and not isinstance(mapping, EventMapping):
+            raise InputError("events take an EventMapping")
+        return ingest_events(
+            con, path, mapping=mapping, fmt=fmt, xdm=xdm, identity_namespace=identity_namespace,
+            dedupe=dedupe, replace=replace,
+        )
+    finally:
+        if con is not db:
+            con.close()

@@ -1,5 +1,5 @@
 -- ingest_cleanup: drops the temporary tables an ingest uses. Grain: none. Parameters: none.
-DROP TABLE IF EXISTS _cai_flagged;
+DROP TABLE IF EXISTS _cai_duplicates;
 DROP TABLE IF EXISTS _cai_merged;
 DROP TABLE IF EXISTS _cai_incoming;
 DROP TABLE IF EXISTS _cai_stage;

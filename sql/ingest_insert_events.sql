@@ -1,8 +1,8 @@
--- ingest_insert_events: appends the flagged incoming events (_cai_flagged) to `events`,
--- skipping duplicates when $dedupe is true. Extra mapped columns are matched by name.
+-- ingest_insert_events: appends the incoming events (_cai_incoming) to `events` in file order,
+-- skipping the duplicates listed in _cai_duplicates when $dedupe is true. Extra mapped columns
+-- are matched by name.
 -- Grain: one row per event written. Parameters: $dedupe (BOOLEAN).
 INSERT INTO events BY NAME
-SELECT * EXCLUDE (ts_raw, value_raw, _row, dup_in_file, dup_of_existing)
-FROM _cai_flagged
-WHERE NOT $dedupe OR NOT (dup_in_file OR dup_of_existing)
-ORDER BY _row;
+SELECT * EXCLUDE (ts_raw, value_raw, _row)
+FROM _cai_incoming
+WHERE NOT $dedupe OR _row NOT IN (SELECT _row FROM _cai_duplicates);

@@ -1,0 +1,178 @@
+"""The `cai` command line: thin wrappers over the Python API, with progress and plain errors.
+
+Known problems (:class:`CaiError`) print one ``Error: …`` line and exit 1; ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .database import connect
+from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, Reporter, run_demo
+from .errors import CaiError
+from .generate import DEFAULT_DAYS, DEFAULT_END, generate
+from .ingest import ingest
+from .mapping import EventMapping, ProfileMapping, event_mapping_from, load_mapping_file, parse_pairs
+from .summary import EventsSummary, summarize
+from .xdm import DEFAULT_NAMESPACE
+
+console = Console()
+db_option = click.option(
+    "--db", "db", default="cai.duckdb", show_default=True, envvar="CAI_DB",
+    type=click.Path(dir_okay=False, path_type=Path), help="DuckDB database file (env CAI_DB).",
+)
+
+
+class CaiGroup(click.Group):
+    """Turns CaiError into one `Error:` line unless --debug was given."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CaiError as exc:
+            if ctx.meta.get("cai.debug"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=CaiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cai-sql")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """cai-sql: SQL-native Customer AI for DuckDB."""
+    ctx.meta["cai.debug"] = debug
+
+
+class RichReporter(Reporter):
+    """Shows each demo step as a progress bar."""
+
+    @contextlib.contextmanager
+    def step(self, title: str, total: int | None = None) -> Iterator:
+        columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn()]
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task(title, total=total or 1)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            yield advance
+            progress.update(task, completed=progress.tasks[0].total)
+
+
+def _print_summary(summary: EventsSummary) -> None:
+    console.print(
+        f"[bold]{summary.customers:,}[/] customers, [bold]{summary.events:,}[/] events, "
+        f"{summary.first_event:%Y-%m-%d} … {summary.last_event:%Y-%m-%d}"
+        + (f", {summary.profiles:,} profiles" if summary.profiles is not None else "")
+    )
+    table = Table("event_type", "events", "customers", "total_value")
+    for event_type, events, customers, total_value in summary.by_type:
+        table.add_row(event_type, f"{events:,}", f"{customers:,}", "" if total_value is None else f"{total_value:,.2f}")
+    console.print(table)
+
+
+@main.command()
+@click.option("--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="DuckDB database file to (re)create the demo in.")
+@click.option("--customers", default=DEFAULT_CUSTOMERS, show_default=True, type=click.IntRange(min=100))
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the generated files go [default: cai_demo_data/ beside the database].")
+def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
+    """Generate a demo customer base and load it, end to end."""
+    result = run_demo(db, customers=customers, seed=seed, data_dir=data_dir, reporter=RichReporter())
+    for report in result.ingests:
+        console.print(report.summary(), highlight=False)
+    _print_summary(result.summary)
+    console.print(
+        f"Wrote {result.db} (tables events, profiles, demo_purchase_intent) and generated files in "
+        f"{result.data_dir}/.\nExplore it: [bold]cai summary --db {result.db}[/]  or  "
+        f"[bold]duckdb {result.db}[/]", highlight=False,
+    )
+
+
+@main.command(name="generate")
+@click.option("--customers", default=DEFAULT_CUSTOMERS, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--out", "out", default="cai_demo_data", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--days", default=DEFAULT_DAYS, show_default=True, type=click.IntRange(min=30))
+@click.option("--end", "end", default=DEFAULT_END.isoformat(), show_default=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last simulated day.")
+def generate_command(customers: int, seed: int, out: Path, days: int, end: dt.datetime) -> None:
+    """Write synthetic XDM events, profiles and true purchase intent to --out."""
+    columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(f"Simulating {customers:,} customers", total=days)
+        files = generate(out, customers, seed, days=days, end=end.date(),
+                         progress=lambda done, total: progress.update(task, completed=done))
+    console.print(
+        f"{files.events_written:,} events for {files.customers:,} customers, {files.start} … {files.end}:\n"
+        f"  {files.events}\n  {files.profiles}\n  {files.intent}", highlight=False,
+    )
+
+
+@main.command(name="ingest")
+@click.argument("path", type=click.Path(path_type=Path))
+@db_option
+@click.option("--profiles", is_flag=True, help="The file holds profiles (one row per customer), not events.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "json"]), help="Override the file type.")
+@click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file with [events] / [profiles] column mappings.")
+@click.option("--map", "pairs", multiple=True, metavar="FIELD=COLUMN",
+              help="Map a canonical field to a column or dotted path, e.g. --map customer_id=user.id.")
+@click.option("--ts-format", help="strptime format of ts, or epoch_s / epoch_ms / epoch_us.")
+@click.option("--xdm/--no-xdm", default=None, help="Read as XDM ExperienceEvents [default: detect].")
+@click.option("--identity-namespace", default=DEFAULT_NAMESPACE, show_default=True,
+              help="XDM identityMap namespace that identifies the customer.")
+@click.option("--dedupe", is_flag=True, help="Drop duplicate events instead of only reporting them.")
+@click.option("--replace", is_flag=True, help="Replace the table's contents instead of adding to them.")
+def ingest_command(path: Path, db: Path, profiles: bool, fmt: str | None, mapping_file: Path | None,
+                   pairs: tuple[str, ...], ts_format: str | None, xdm: bool | None, identity_namespace: str,
+                   dedupe: bool, replace: bool) -> None:
+    """Load an event (or profile) file: CSV, Parquet, JSON or NDJSON, flat or XDM."""
+    events_mapping, profiles_mapping = load_mapping_file(mapping_file) if mapping_file else (EventMapping(), ProfileMapping())
+    overrides = parse_pairs(pairs)
+    if profiles:
+        unknown = sorted(set(overrides) - {"customer_id"})
+        if unknown or ts_format:
+            raise CaiError(f"profiles take only --map customer_id=COLUMN (got {', '.join(unknown) or '--ts-format'})")
+        mapping = ProfileMapping(overrides.get("customer_id", profiles_mapping.customer_id))
+    else:
+        values = {k: v for k, v in vars(events_mapping).items() if v not in (None, {})}
+        values.update(overrides)
+        if ts_format:
+            values["ts_format"] = ts_format
+        mapping = event_mapping_from(values, "--map")
+    report = ingest(db, path, profiles=profiles, mapping=mapping, fmt=fmt, xdm=xdm,
+                    identity_namespace=identity_namespace, dedupe=dedupe, replace=replace)
+    console.print(report.summary(), highlight=False)
+
+
+@main.command(name="summary")
+@db_option
+def summary_command(db: Path) -> None:
+    """Customers, events by type and date range of the loaded events."""
+    if not db.exists():
+        raise CaiError(f"database {db} does not exist; run `cai demo` or `cai ingest FILE --db {db}` first")
+    con = connect(db, read_only=True)
+    try:
+        _print_summary(summarize(con))
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
