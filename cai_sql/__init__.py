@@ -16,7 +16,7 @@ from .database import connect
 from .demo import DemoResult, run_demo
 from .errors import CaiError, InputError
 from .generate import GeneratedFiles, generate
-from .ingest import IngestReport, ingest
+from .ingestion import IngestReport, ingest
 from .mapping import EventMapping, ProfileMapping, load_mapping_file
 from .summary import EventsSummary, summarize
 

@@ -13,10 +13,10 @@ from sqlglot import exp
 
 from .errors import InputError
 from .mapping import EPOCH_UNITS, EventMapping
+from .readers import STAGE
 from .schema import INTEGER_TYPE_IDS, NUMERIC_TYPE_IDS, TIME_TYPE_IDS, Shape
 from .sqltree import field_path, func, placeholder
 
-STAGE = "_cai_stage"
 
 
 @dataclass
@@ -64,13 +64,6 @@ def value_expression(raw: RawField | None) -> exp.Expression:
     return exp.TryCast(this=as_varchar(raw.expression), to=exp.DataType.build("DOUBLE"))
 
 
-def _file_row_number() -> exp.Expression:
-    """1-based row number in file order: staged rowids are sequential but need not start at 0."""
-    first = exp.select(exp.func("min", exp.column("rowid"))).from_(STAGE).subquery()
-    offset = exp.Sub(this=exp.column("rowid", table=STAGE), expression=first)
-    return exp.Add(this=exp.paren(offset), expression=exp.Literal.number(1))
-
-
 def incoming_select(
     customer_id: RawField,
     ts: RawField,
@@ -79,6 +72,7 @@ def incoming_select(
     event_id: exp.Expression | None,
     ts_format: str | None,
     origin: str,
+    row_number: exp.Expression,
     extras: dict[str, exp.Expression] | None = None,
 ) -> exp.Select:
     """The SELECT that builds ``_cai_incoming``: canonical columns plus raw text for validation."""
@@ -90,7 +84,7 @@ def incoming_select(
         exp.alias_(value_expression(value), "value"),
         exp.alias_(as_varchar(value.expression) if value else exp.cast(exp.null(), "VARCHAR"), "value_raw"),
         exp.alias_(as_varchar(event_id) if event_id is not None else exp.cast(exp.null(), "VARCHAR"), "event_id"),
-        exp.alias_(_file_row_number(), "_row"),
+        exp.alias_(row_number, "_row"),
     ]
     for name, expression in (extras or {}).items():
         columns.append(exp.alias_(expression, name, quoted=True))
@@ -104,7 +98,7 @@ def split_path(shape: Shape, path: str) -> list[str]:
     return path.split(".")
 
 
-def mapped_select(shape: Shape, mapping: EventMapping, origin: str) -> exp.Select:
+def mapped_select(shape: Shape, mapping: EventMapping, origin: str, row_number: exp.Expression) -> exp.Select:
     """``_cai_incoming`` for a flat (or custom nested) file described by a column mapping."""
     raws: dict[str, RawField | None] = {}
     missing: list[str] = []
@@ -134,5 +128,5 @@ def mapped_select(shape: Shape, mapping: EventMapping, origin: str) -> exp.Selec
     event_id = raws["event_id"].expression if raws["event_id"] else None
     return incoming_select(
         raws["customer_id"], raws["ts"], raws["event_type"].expression, raws["value"], event_id,
-        mapping.ts_format, origin, extras,
+        mapping.ts_format, origin, row_number, extras,
     )

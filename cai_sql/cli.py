@@ -22,7 +22,7 @@ from .database import connect
 from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, Reporter, run_demo
 from .errors import CaiError
 from .generate import DEFAULT_DAYS, DEFAULT_END, generate
-from .ingest import ingest
+from .ingestion import ingest
 from .mapping import EventMapping, ProfileMapping, event_mapping_from, load_mapping_file, parse_pairs
 from .summary import EventsSummary, summarize
 from .xdm import DEFAULT_NAMESPACE

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .database import connect, transaction
 from .generate import GeneratedFiles, generate
-from .ingest import IngestReport, ingest_events, ingest_profiles
+from .ingestion import IngestReport, ingest_events, ingest_profiles
 from .sqlfiles import sql_text
 from .summary import EventsSummary, summarize
 

@@ -6,12 +6,17 @@ SQL text, and no string the user gives can turn into a table or a file read else
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from sqlglot import exp
 
 from .errors import InputError
 from .sqlfiles import sql_text
+
+STAGE = "_cai_stage"
+ROW_NUMBER_COLUMN = "file_row_number"
 
 SUFFIX_FORMATS = {
     ".csv": "csv", ".tsv": "csv",
@@ -50,31 +55,55 @@ def check_readable(path: Path) -> None:
         raise InputError(f"{path}: the file is empty")
 
 
+@dataclass(frozen=True)
+class Stage:
+    """A staged file: the relation ``_cai_stage`` and how to number its rows in file order."""
+
+    row_number: exp.Expression
+    drop_template: str
+    hidden_columns: tuple[str, ...] = ()
+
+
+def _row_number_from_rowid() -> exp.Expression:
+    """1-based row number in file order: staged rowids are sequential but need not start at 0."""
+    first = exp.select(exp.func("min", exp.column("rowid"))).from_(STAGE).subquery()
+    offset = exp.Sub(this=exp.column("rowid", table=STAGE), expression=first)
+    return exp.Add(this=exp.paren(offset), expression=exp.Literal.number(1))
+
+
 def stage_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     fmt: str,
     *,
     text_columns: list[str] | None = None,
-) -> None:
-    """Load ``path`` into the temporary table ``_cai_stage``.
+) -> Stage:
+    """Make ``path`` available as ``_cai_stage`` (dropped or rolled back with the transaction).
 
-    CSV events are read as text throughout (``text_columns is None``) so ids keep leading zeros
-    and every conversion is done, and checked, by cai-sql; for CSV profiles only the named
-    columns are forced to text and the rest keep DuckDB's sniffed types.
+    Parquet is read in place through a temporary view (DuckDB pushes the projection of the
+    fields cai-sql needs into the scan, so a wide nested file is never copied); the path is an
+    argument of DuckDB's relation API, never SQL text. CSV and JSON are copied into a temporary
+    table: CSV events as text throughout (``text_columns is None``), so ids keep leading zeros and
+    every conversion is done, and checked, by cai-sql; for CSV profiles only the named columns are
+    forced to text and the rest keep DuckDB's sniffed types.
     """
-    if fmt == "csv":
-        if text_columns is None:
-            template, params = "stage_csv_text", {"path": str(path)}
-        else:
-            template, params = "stage_csv_typed", {"path": str(path), "types": {c: "VARCHAR" for c in text_columns}}
-    else:
-        template, params = f"stage_{fmt}", {"path": str(path)}
     try:
+        if fmt == "parquet":
+            con.read_parquet(str(path), file_row_number=True).create_view(STAGE, replace=True)
+            column = exp.column(ROW_NUMBER_COLUMN, table=STAGE)
+            return Stage(exp.Add(this=column, expression=exp.Literal.number(1)), "drop_stage_view", (ROW_NUMBER_COLUMN,))
+        if fmt == "csv":
+            if text_columns is None:
+                template, params = "stage_csv_text", {"path": str(path)}
+            else:
+                template, params = "stage_csv_typed", {"path": str(path), "types": {c: "VARCHAR" for c in text_columns}}
+        else:
+            template, params = f"stage_{fmt}", {"path": str(path)}
         con.execute(sql_text(template), params)
     except duckdb.Error as exc:
         detail = str(exc).strip().splitlines()[0]
         raise InputError(f"{path}: cannot read it as {fmt.upper()}: {detail}") from exc
+    return Stage(_row_number_from_rowid(), "drop_stage_table")
 
 
 def csv_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:

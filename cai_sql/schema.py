@@ -22,9 +22,10 @@ class Shape:
         self.columns = columns
 
     @classmethod
-    def of_table(cls, con: duckdb.DuckDBPyConnection, table: str) -> "Shape":
+    def of_table(cls, con: duckdb.DuckDBPyConnection, table: str, hidden: tuple[str, ...] = ()) -> "Shape":
+        """The shape of a table or view, leaving out helper columns named in ``hidden``."""
         relation = con.table(table)
-        return cls(dict(zip(relation.columns, relation.types)))
+        return cls({n: t for n, t in zip(relation.columns, relation.types) if n not in hidden})
 
     def resolve(self, parts: Sequence[str]):
         """The type at a path of struct fields, or ``None`` when the path does not exist."""

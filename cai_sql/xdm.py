@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .canonical import STAGE, RawField, incoming_select, split_path
+from .canonical import RawField, incoming_select, split_path
+from .readers import STAGE
 from .errors import InputError
 from .mapping import EventMapping
 from .schema import Shape
@@ -141,7 +142,7 @@ def _value(shape: Shape) -> RawField | None:
     return RawField(expression, "double", "productListItems[].priceTotal")
 
 
-def xdm_select(shape: Shape, namespace: str, mapping: EventMapping, origin: str) -> exp.Select:
+def xdm_select(shape: Shape, namespace: str, mapping: EventMapping, origin: str, row_number: exp.Expression) -> exp.Select:
     """``_cai_incoming`` for XDM ExperienceEvents; ``mapping.extra`` may add further fields."""
     ts_type = shape.resolve(["timestamp"])
     ts = RawField(field_path(["timestamp"], STAGE), ts_type.id, "field 'timestamp'")
@@ -154,5 +155,5 @@ def xdm_select(shape: Shape, namespace: str, mapping: EventMapping, origin: str)
         extras[name] = field_path(parts, STAGE)
     return incoming_select(
         _identity(shape, namespace, origin), ts, _event_type(shape, origin), _value(shape), event_id,
-        mapping.ts_format, origin, extras,
+        mapping.ts_format, origin, row_number, extras,
     )

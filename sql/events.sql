@@ -2,7 +2,7 @@
 -- Grain: one row per event. Timestamps are naive UTC.
 -- Columns: customer_id, ts, event_type (XDM eventType, e.g. 'commerce.purchases'),
 --          value (revenue for purchases, NULL when the event has no amount), event_id (source id).
--- Extra columns named in an ingest mapping are added after these.
+-- Extra columns named in an ingest mapping are added after these. Parameters: none.
 CREATE TABLE IF NOT EXISTS events (
     customer_id VARCHAR NOT NULL,
     ts          TIMESTAMP NOT NULL,

@@ -2,4 +2,3 @@
 DROP TABLE IF EXISTS _cai_duplicates;
 DROP TABLE IF EXISTS _cai_merged;
 DROP TABLE IF EXISTS _cai_incoming;
-DROP TABLE IF EXISTS _cai_stage;

@@ -14,11 +14,11 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from .canonical import STAGE, mapped_select
+from .canonical import mapped_select
 from .database import ensure_events_table, table_exists, transaction
 from .errors import InputError
 from .mapping import EPOCH_UNITS, EventMapping, ProfileMapping
-from .readers import check_readable, csv_header, detect_format, stage_file
+from .readers import STAGE, check_readable, csv_header, detect_format, stage_file
 from .schema import Shape
 from .sqlfiles import sql_text
 from .sqltree import DIALECT, create_temp_table_as, field_path, ident
@@ -54,7 +54,7 @@ class IngestReport:
         return text
 
 
-def _problem_messages(row: dict, origin: str) -> list[str]:
+def _problem_messages(row: dict) -> list[str]:
     n = row["n_rows"]
     problems = []
     if row["n_bad_customer"]:
@@ -76,7 +76,7 @@ def _problem_messages(row: dict, origin: str) -> list[str]:
             f"value is not a number in {row['n_bad_value']:,} of {n:,} rows (first: row {row['first_bad_value']}, "
             f"{row['example_bad_value']!r})"
         )
-    return [f"{origin}: {problem}" for problem in problems]
+    return problems
 
 
 def _fetch_dict(con: duckdb.DuckDBPyConnection, template: str, params: dict | None = None) -> dict:
@@ -122,8 +122,8 @@ def ingest_events(
     check_readable(path)
     origin = path.name
     with transaction(con):
-        stage_file(con, path, fmt)
-        shape = Shape.of_table(con, STAGE)
+        stage = stage_file(con, path, fmt)
+        shape = Shape.of_table(con, STAGE, stage.hidden_columns)
         rows_read = _row_count(con, STAGE)
         if rows_read == 0:
             raise InputError(f"{origin}: the file has no rows")
@@ -131,15 +131,15 @@ def ingest_events(
         if use_xdm:
             if "timestamp" not in shape.columns:
                 raise InputError(f"{origin}: not XDM: there is no 'timestamp' field (fields: {shape.describe_columns()})")
-            select = xdm_select(shape, identity_namespace, mapping, origin)
+            select = xdm_select(shape, identity_namespace, mapping, origin, stage.row_number)
         else:
-            select = mapped_select(shape, mapping, origin)
+            select = mapped_select(shape, mapping, origin, stage.row_number)
         params = {"ts_format": mapping.ts_format} if mapping.ts_format and mapping.ts_format not in EPOCH_UNITS else {}
         con.execute(create_temp_table_as("_cai_incoming", select), params)
-        con.execute(sql_text("drop_stage"))
-        problems = _problem_messages(_fetch_dict(con, "ingest_problems"), origin)
+        con.execute(sql_text(stage.drop_template))
+        problems = _problem_messages(_fetch_dict(con, "ingest_problems"))
         if problems:
-            raise InputError("\n".join(problems))
+            raise InputError(f"{origin}: " + "; ".join(problems))
         ensure_events_table(con)
         incoming = con.table("_cai_incoming")
         extra_types = {
@@ -183,10 +183,10 @@ def ingest_profiles(
             header = csv_header(con, path)
             if id_column not in header:
                 raise _missing_id(origin, id_column, explicit, ", ".join(header))
-            stage_file(con, path, fmt, text_columns=[id_column])
+            stage = stage_file(con, path, fmt, text_columns=[id_column])
         else:
-            stage_file(con, path, fmt)
-        shape = Shape.of_table(con, STAGE)
+            stage = stage_file(con, path, fmt)
+        shape = Shape.of_table(con, STAGE, stage.hidden_columns)
         if id_column not in shape.columns:
             raise _missing_id(origin, id_column, explicit, shape.describe_columns())
         rows_read = _row_count(con, STAGE)
@@ -196,17 +196,18 @@ def ingest_profiles(
         rest = [name for name in shape.columns if name not in (id_column, "customer_id")]
         columns += [field_path([name], STAGE) for name in rest]
         con.execute(create_temp_table_as("_cai_incoming", exp.select(*columns).from_(STAGE)))
+        con.execute(sql_text(stage.drop_template))
         problems = _fetch_dict(con, "profile_problems")
         messages = []
         if problems["n_bad_customer"]:
-            messages.append(f"{origin}: column '{id_column}' is NULL or empty in {problems['n_bad_customer']:,} of {rows_read:,} rows")
+            messages.append(f"column '{id_column}' is NULL or empty in {problems['n_bad_customer']:,} of {rows_read:,} rows")
         if problems["n_repeated"]:
             messages.append(
-                f"{origin}: {problems['n_repeated']:,} rows repeat a customer already in the file "
+                f"{problems['n_repeated']:,} rows repeat a customer already in the file "
                 f"(e.g. {problems['example_repeated']!r}); a profiles file has one row per customer"
             )
         if messages:
-            raise InputError("\n".join(messages))
+            raise InputError(f"{origin}: " + "; ".join(messages))
         if replace or not table_exists(con, "profiles"):
             con.execute(sql_text("create_profiles"))
         else:

@@ -1,0 +1,62 @@
+"""Shared fixtures: real DuckDB files under tmp_path, fixed seeds, nothing written to the tree."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cai_sql
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def con(db_path: Path):
+    connection = cai_sql.connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """Write a text file under tmp_path and return its path."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> cai_sql.GeneratedFiles:
+    """A small generated customer base shared by the tests that only read it."""
+    return cai_sql.generate(tmp_path_factory.mktemp("demo_data"), customers=400, seed=7)
+
+
+def cai_executable() -> str:
+    """The `cai` console script of the environment running the tests."""
+    candidate = Path(sys.executable).with_name("cai")
+    return str(candidate) if candidate.exists() else shutil.which("cai") or "cai"
+
+
+def run_cai(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [cai_executable(), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+
+
+def rows(con, sql: str, params: dict | None = None) -> list[tuple]:
+    return con.execute(sql, params or {}).fetchall()

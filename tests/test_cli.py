@@ -1,0 +1,86 @@
+"""The `cai` console script, run as a real subprocess."""
+
+from __future__ import annotations
+
+import cai_sql
+
+from .conftest import rows, run_cai
+
+
+def test_help_lists_commands(tmp_path):
+    result = run_cai("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("demo", "generate", "ingest", "summary"):
+        assert command in result.stdout
+
+
+def test_version(tmp_path):
+    result = run_cai("--version", cwd=tmp_path)
+    assert result.returncode == 0 and cai_sql.__version__ in result.stdout
+
+
+def test_known_errors_print_one_line_and_exit_non_zero(tmp_path):
+    (tmp_path / "bad.csv").write_text("customer_id,ts,event_type\na,never,e\nb,2026-01-01,\n")
+    result = run_cai("ingest", "bad.csv", "--db", "x.duckdb", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: bad.csv: ts is not a timestamp in 1 of 2 rows")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = run_cai("--debug", "ingest", "missing.csv", "--db", "x.duckdb", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "InputError: missing.csv: no such file" in result.stderr
+
+
+def test_ingest_with_map_and_ts_format(tmp_path):
+    (tmp_path / "shop.csv").write_text("user,when,what,amount\n001,02/01/2026 10:30,commerce.purchases,20\n")
+    result = run_cai("ingest", "shop.csv", "--db", "shop.duckdb", "--map", "customer_id=user", "--map", "ts=when",
+                     "--map", "event_type=what", "--map", "value=amount", "--ts-format", "%d/%m/%Y %H:%M", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 of 1 rows written to events" in result.stdout
+    con = cai_sql.connect(tmp_path / "shop.duckdb")
+    assert rows(con, "SELECT customer_id, strftime(ts, '%Y-%m-%d %H:%M'), value FROM events") == [("001", "2026-01-02 10:30", 20.0)]
+
+
+def test_ingest_mapping_file_and_profiles(tmp_path):
+    (tmp_path / "mapping.toml").write_text('[events]\ncustomer_id = "user"\n[profiles]\ncustomer_id = "user"\n')
+    (tmp_path / "ev.csv").write_text("user,ts,event_type\nu1,2026-01-01,e\n")
+    (tmp_path / "people.csv").write_text("user,tier\nu1,gold\n")
+    assert run_cai("ingest", "ev.csv", "--mapping", "mapping.toml", cwd=tmp_path).returncode == 0
+    result = run_cai("ingest", "people.csv", "--profiles", "--mapping", "mapping.toml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = run_cai("summary", cwd=tmp_path)
+    assert summary.returncode == 0 and "1 customers, 1 events" in summary.stdout and "1 profiles" in summary.stdout
+
+
+def test_bad_map_argument(tmp_path):
+    result = run_cai("ingest", "x.csv", "--map", "customer_id", cwd=tmp_path)
+    assert result.returncode == 1 and "Error: --map 'customer_id': write it as FIELD=COLUMN" in result.stderr
+
+
+def test_summary_of_missing_database(tmp_path):
+    result = run_cai("summary", "--db", "nope.duckdb", cwd=tmp_path)
+    assert result.returncode == 1 and "Error: database nope.duckdb does not exist" in result.stderr
+    assert not (tmp_path / "nope.duckdb").exists()
+
+
+def test_generate_writes_the_three_files(tmp_path):
+    result = run_cai("generate", "--customers", "150", "--seed", "3", "--out", "data", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["events.parquet", "profiles.csv", "purchase_intent.parquet"]
+
+
+def test_demo_end_to_end(tmp_path):
+    result = run_cai("demo", "--customers", "300", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Wrote cai_demo.duckdb" in result.stdout and "commerce.purchases" in result.stdout
+    con = cai_sql.connect(tmp_path / "cai_demo.duckdb")
+    tables = {t for (t,) in rows(con, "SELECT table_name FROM information_schema.tables")}
+    assert {"events", "profiles", "demo_purchase_intent"} <= tables
+    # Running it again replaces the demo data instead of doubling it.
+    count = rows(con, "SELECT count(*) FROM events")
+    con.close()
+    assert run_cai("demo", "--customers", "300", cwd=tmp_path).returncode == 0
+    con = cai_sql.connect(tmp_path / "cai_demo.duckdb")
+    assert rows(con, "SELECT count(*) FROM events") == count

@@ -1,0 +1,161 @@
+"""Bad input: one clear error naming the file, the column and how many rows, and nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+import cai_sql
+import cai_sql.ingestion as ingest_module
+from cai_sql import EventMapping, InputError, ProfileMapping, load_mapping_file
+
+from .conftest import rows
+
+GOOD = "customer_id,ts,event_type,value\na,2026-01-01 10:00:00,e,1\nb,2026-01-02 10:00:00,e,2\n"
+
+
+def snapshot(con) -> tuple:
+    tables = rows(con, "SELECT table_name FROM information_schema.tables ORDER BY 1")
+    events = rows(con, "SELECT * FROM events ORDER BY ALL") if ("events",) in tables else None
+    profiles = rows(con, "SELECT * FROM profiles ORDER BY ALL") if ("profiles",) in tables else None
+    return tables, events, profiles
+
+
+@pytest.fixture
+def loaded(con, write):
+    """A database that already holds events and profiles, to show that failures leave it as it was."""
+    cai_sql.ingest(con, write("good.csv", GOOD))
+    cai_sql.ingest(con, write("people.csv", "customer_id,tier\na,gold\n"), profiles=True)
+    return con
+
+
+def assert_refused(con, match: str, *args, **kwargs):
+    before = snapshot(con)
+    with pytest.raises(InputError, match=match):
+        cai_sql.ingest(con, *args, **kwargs)
+    assert snapshot(con) == before
+
+
+def test_missing_column(loaded, write):
+    path = write("no_ts.csv", "customer_id,event_type\na,e\n")
+    assert_refused(loaded, r"no_ts.csv: the file has no column 'ts'; map it with --map ts=COLUMN \(columns in the file: customer_id, event_type\)", path)
+
+
+def test_mapping_names_absent_field(loaded, write):
+    path = write("shop.csv", "user,when,action\na,2026-01-01,e\n")
+    mapping = EventMapping(customer_id="usr", ts="when", event_type="action")
+    assert_refused(loaded, r"shop.csv: the mapping names field 'usr' for customer_id, but the file has no such field", path, mapping=mapping)
+
+
+def test_mapping_names_absent_extra_field(loaded, write):
+    path = write("shop.csv", GOOD)
+    assert_refused(loaded, r"field 'channel' for extra column channel", path, mapping=EventMapping(extra={"channel": "channel"}))
+
+
+def test_unparseable_timestamps_name_file_column_and_count(loaded, write):
+    path = write("bad_ts.csv", "customer_id,ts,event_type\na,2026-01-01,e\nb,yesterday,e\nc,31/12/2025,e\n")
+    assert_refused(loaded, r"bad_ts.csv: ts is not a timestamp in 2 of 3 rows \(first: row 2, 'yesterday'\); give the format with --ts-format", path)
+
+
+def test_numbers_as_timestamps_need_a_unit(loaded, tmp_path):
+    path = tmp_path / "epoch.json"
+    path.write_text('[{"customer_id": "a", "ts": 1767261600, "event_type": "e"}]')
+    assert_refused(loaded, r"epoch.json: column 'ts' holds numbers, not timestamps; .* epoch_s, epoch_ms or epoch_us", path)
+
+
+def test_null_or_empty_customer_ids_are_counted(loaded, write):
+    path = write("ids.csv", "customer_id,ts,event_type\n,2026-01-01,e\n  ,2026-01-01,e\nc,2026-01-01,e\n")
+    assert_refused(loaded, r"ids.csv: customer_id is NULL or empty in 2 of 3 rows \(first: row 1\)", path)
+
+
+def test_missing_event_type_and_bad_values_reported_together(loaded, write):
+    path = write("mixed.csv", "customer_id,ts,event_type,value\na,2026-01-01,,1\nb,2026-01-01,e,abc\n")
+    before = snapshot(loaded)
+    with pytest.raises(InputError) as caught:
+        cai_sql.ingest(loaded, path)
+    message = str(caught.value)
+    assert message.startswith("mixed.csv: event_type is NULL or empty in 1 of 2 rows (first: row 1); ")
+    assert "; value is not a number in 1 of 2 rows (first: row 2, 'abc')" in message
+    assert "\n" not in message
+    assert snapshot(loaded) == before
+
+
+@pytest.mark.parametrize("name, text, match", [
+    ("empty.csv", "", r"empty.csv: the file is empty"),
+    ("header_only.csv", "customer_id,ts,event_type\n", r"header_only.csv: the file has no rows"),
+    ("empty.json", "[]", r"empty.json: the file has no rows"),
+    ("empty.ndjson", "", r"empty.ndjson: the file is empty"),
+])
+def test_empty_files(loaded, write, name, text, match):
+    assert_refused(loaded, match, write(name, text))
+
+
+def test_unknown_file_type(loaded, write):
+    path = write("events.xlsx", "not really a spreadsheet")
+    assert_refused(loaded, r"events.xlsx: unknown file type '.xlsx'; cai-sql reads .* name the format with --format", path)
+
+
+def test_missing_file(loaded, tmp_path):
+    assert_refused(loaded, r"nowhere.csv: no such file", tmp_path / "nowhere.csv")
+
+
+def test_corrupt_parquet(loaded, write):
+    assert_refused(loaded, r"broken.parquet: cannot read it as PARQUET", write("broken.parquet", "this is not parquet"))
+
+
+def test_malformed_json(loaded, write):
+    assert_refused(loaded, r"broken.json: cannot read it as JSON", write("broken.json", '{"customer_id": "a", '))
+
+
+def test_xdm_without_any_identity(loaded, write):
+    path = write("anon.json", '[{"timestamp": "2026-01-01T00:00:00Z", "identityMap": {"Email": [{"id": "x"}]}, "eventType": "e"}]')
+    assert_refused(loaded, r"anon.json: no customer identity: identityMap has no namespace 'ECID' \(identityMap has: Email\)", path)
+
+
+def test_profiles_without_id_column(loaded, write):
+    path = write("crm.csv", "crm_id,tier\n1,gold\n")
+    assert_refused(loaded, r"crm.csv: profiles are keyed by column 'customer_id', but the file has no such column \(columns: crm_id, tier\)", path, profiles=True)
+    assert_refused(loaded, r"crm.csv: the mapping names column 'crmid'", path, profiles=True, mapping=ProfileMapping("crmid"))
+
+
+def test_profiles_with_repeated_or_empty_ids(loaded, write):
+    assert_refused(loaded, r"p.csv: 1 rows repeat a customer already in the file \(e.g. 'a'\)",
+                   write("p.csv", "customer_id,tier\na,gold\na,silver\nb,bronze\n"), profiles=True)
+    assert_refused(loaded, r"q.csv: column 'customer_id' is NULL or empty in 1 of 2 rows",
+                   write("q.csv", "customer_id,tier\n,gold\nb,bronze\n"), profiles=True)
+
+
+def test_failure_after_rows_were_inserted_rolls_everything_back(loaded, write, monkeypatch):
+    """An injected fault after the INSERT (at clean-up) leaves events and profiles untouched."""
+    real_sql_text = ingest_module.sql_text
+
+    def failing_sql_text(name: str) -> str:
+        if name == "ingest_cleanup":
+            raise RuntimeError("injected fault")
+        return real_sql_text(name)
+
+    monkeypatch.setattr(ingest_module, "sql_text", failing_sql_text)
+    before = snapshot(loaded)
+    with pytest.raises(RuntimeError, match="injected fault"):
+        cai_sql.ingest(loaded, write("more.csv", GOOD.replace("a,", "z,")), mapping=EventMapping(extra={"note": "value"}))
+    with pytest.raises(RuntimeError, match="injected fault"):
+        cai_sql.ingest(loaded, write("more_people.csv", "customer_id,tier,age\nz,silver,30\n"), profiles=True)
+    assert snapshot(loaded) == before
+    assert "note" not in loaded.table("events").columns
+
+
+def test_first_ingest_failing_creates_no_table(con, write):
+    with pytest.raises(InputError):
+        cai_sql.ingest(con, write("bad.csv", "customer_id,ts,event_type\na,never,e\n"))
+    assert rows(con, "SELECT count(*) FROM information_schema.tables") == [(0,)]
+
+
+@pytest.mark.parametrize("text, match", [
+    ("[events]\nuser = 'x'\n", r"unknown mapping key\(s\) user; valid keys are"),
+    ("[event]\ncustomer_id = 'x'\n", r"unknown section\(s\) event"),
+    ("[events\n", r"is not valid TOML"),
+    ("[events]\nts = 3\n", r"mapping key 'ts' must be a non-empty field name"),
+    ("[profiles]\ntier = 'x'\n", r"unknown key\(s\) tier"),
+])
+def test_bad_mapping_files(write, text, match):
+    with pytest.raises(InputError, match=match):
+        load_mapping_file(write("mapping.toml", text))

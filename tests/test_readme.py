@@ -1,0 +1,44 @@
+"""The README's quick start and SQL examples are true of the current code."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import cai_sql
+
+from .readme_examples import README, build_demo_database, examples, render
+
+TEXT = README.read_text(encoding="utf-8")
+EXAMPLES = examples(TEXT)
+
+
+def test_readme_starts_with_the_two_commands():
+    first_block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", TEXT, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert re.search(r"^\s*make test\s*$", ci, re.M)
+
+
+@pytest.fixture(scope="module")
+def demo_con(tmp_path_factory):
+    con = cai_sql.connect(build_demo_database(tmp_path_factory.mktemp("readme")), read_only=True)
+    yield con
+    con.close()
+
+
+def test_readme_has_examples():
+    assert len(EXAMPLES) >= 3
+
+
+@pytest.mark.parametrize("index", range(len(EXAMPLES)))
+def test_readme_example_output(demo_con, index):
+    match = EXAMPLES[index]
+    assert render(demo_con, match.group("sql")) == match.group("output"), (
+        "README output is stale; run: make readme"
+    )
