@@ -99,8 +99,7 @@ def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
     _print_summary(result.summary)
     console.print(
         f"Wrote {result.db} (tables events, profiles, demo_purchase_intent) and generated files in "
-        f"{result.data_dir}/.\nExplore it: [bold]cai summary --db {result.db}[/]  or  "
-        f"[bold]duckdb {result.db}[/]", highlight=False,
+        f"{result.data_dir}/.\nExplore it: [bold]cai summary --db {result.db}[/]", highlight=False,
     )
 
 
