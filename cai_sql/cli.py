@@ -19,7 +19,8 @@ from rich.table import Table
 
 from . import __version__
 from .database import connect
-from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, Reporter, run_demo
+from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, run_demo
+from .progress import Reporter
 from .errors import CaiError
 from .generate import DEFAULT_DAYS, DEFAULT_END, generate
 from .ingestion import ingest
@@ -70,6 +71,9 @@ class RichReporter(Reporter):
 
             yield advance
             progress.update(task, completed=progress.tasks[0].total)
+
+    def note(self, message: str) -> None:
+        console.print(message, highlight=False)
 
 
 def _print_summary(summary: EventsSummary) -> None:

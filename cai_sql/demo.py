@@ -7,28 +7,19 @@ lifetime value, the dashboard) extend this same pipeline.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .database import connect, transaction
 from .generate import GeneratedFiles, generate
 from .ingestion import IngestReport, ingest_events, ingest_profiles
+from .progress import Reporter
 from .sqlfiles import sql_text
 from .summary import EventsSummary, summarize
 
 DEFAULT_DB = "cai_demo.duckdb"
 DEFAULT_CUSTOMERS = 20_000
-
-
-class Reporter:
-    """Receives the demo's progress; the CLI shows it, the Python API ignores it by default."""
-
-    @contextlib.contextmanager
-    def step(self, title: str, total: int | None = None) -> Iterator[Callable[[int, int], None]]:
-        yield lambda done, total: None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,281 @@
+"""Feature, label and eligibility SQL for a prediction, rendered from the ``sql/`` templates.
+
+The templates hold the query shape; this module decides which features a spec gets on the data
+at hand (one set per event type present, per custom event, per profile attribute), names and
+describes them, and substitutes them into the templates' syntax trees. The same template yields
+the per-model table macros persisted in the database (one cutoff) and the training query (many
+cutoffs in one pass over ``events``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from .errors import CaiError
+from .predicates import qualify
+from .spec import PredictionSpec
+from .sqlfiles import sql_text
+from .sqltree import DIALECT, ident
+
+COUNT_WINDOWS = (7, 30, 90)
+VALUE_WINDOWS = (30, 90)
+MAX_EVENT_TYPES = 40
+MAX_LEVELS = 20
+MIN_LEVEL_SHARE = 0.005
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One model input: its column name, the reason-code text, and how it is computed."""
+
+    name: str
+    description: str
+    kind: str  # count | recency | value_sum | custom_count | custom_recency | active_days | tenure | numeric | category
+    source: str | None = None  # event type, custom event name or profile attribute
+    days: int | None = None
+    level: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def slug(text: str) -> str:
+    """A readable identifier fragment: ``web.webpagedetails.pageViews`` → ``web_webpagedetails_pageviews``."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"
+
+
+def _windows(candidates: tuple[int, ...], lookback: int) -> list[int]:
+    return [w for w in candidates if w <= lookback]
+
+
+def plan_features(con: duckdb.DuckDBPyConnection, spec: PredictionSpec, until) -> list[Feature]:
+    """Decide the feature list from the spec and the events before ``until`` (training data only)."""
+    types = con.execute(sql_text("event_types_present"), {"until": until, "limit": MAX_EVENT_TYPES}).fetchall()
+    if not types:
+        raise CaiError(f"{spec.source}: no events before {until}; the data does not cover the training period")
+    features: list[Feature] = []
+    counts = _windows(COUNT_WINDOWS, spec.lookback_days)
+    values = _windows(VALUE_WINDOWS, spec.lookback_days)
+    for event_type, has_value in types:
+        s = slug(event_type)
+        for days in counts:
+            features.append(Feature(f"n_{s}_{days}d", f"Count of {event_type} in last {days} days", "count", event_type, days))
+        features.append(Feature(f"days_since_{s}", f"Days since last {event_type}", "recency", event_type))
+        if has_value:
+            for days in values:
+                features.append(Feature(f"value_{s}_{days}d", f"Sum of value of {event_type} in last {days} days", "value_sum", event_type, days))
+    for custom in spec.custom_events:
+        for days in counts:
+            features.append(Feature(f"n_custom_{custom.name}_{days}d", f"Count of {custom.name} in last {days} days", "custom_count", custom.name, days))
+        features.append(Feature(f"days_since_custom_{custom.name}", f"Days since last {custom.name}", "custom_recency", custom.name))
+    features.append(Feature(f"active_days_{spec.lookback_days}d", f"Distinct active days in last {spec.lookback_days} days", "active_days"))
+    features.append(Feature("tenure_days", "Days since first event", "tenure"))
+    for name in spec.numeric_attributes:
+        features.append(Feature(f"attr_{slug(name)}", f"Profile {name}", "numeric", name))
+    for name in spec.categorical_attributes:
+        query = render_template("category_levels", {"__attribute__": exp.column(ident(name), table="p")})
+        rows = con.execute(query, {"limit": MAX_LEVELS, "min_share": MIN_LEVEL_SHARE}).fetchall()
+        for (level,) in rows:
+            features.append(Feature(f"attr_{slug(name)}_{slug(str(level))}", f"Profile {name} is {level}", "category", name, level=str(level)))
+    names = [f.name for f in features]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise CaiError(f"{spec.source}: feature names collide ({', '.join(repeated)}); rename a custom event or attribute")
+    return features
+
+
+def _placeholder_map(tree: exp.Expression) -> dict[str, list[exp.Expression]]:
+    found: dict[str, list[exp.Expression]] = {}
+    for node in tree.walk():
+        if (isinstance(node, (exp.Column, exp.Table)) and node.name.startswith("__") and node.name.endswith("__")
+                and node.name != "__macro__"):
+            found.setdefault(node.name, []).append(node)
+    return found
+
+
+def _substitute(tree: exp.Expression, values: dict[str, exp.Expression], lists: dict[str, list[exp.Expression]]) -> exp.Expression:
+    """Replace value placeholders by expressions and list placeholders by select items."""
+    for name, nodes in _placeholder_map(tree).items():
+        for node in nodes:
+            if name in lists:
+                select = node.parent
+                items = list(select.expressions)
+                position = next(i for i, item in enumerate(items) if item is node)
+                select.set("expressions", items[:position] + [item.copy() for item in lists[name]] + items[position + 1:])
+            elif name in values:
+                replacement = values[name].copy()
+                if isinstance(node, exp.Table) and node.alias:
+                    replacement.set("alias", exp.TableAlias(this=exp.to_identifier(node.alias)))
+                node.replace(replacement)
+            else:
+                raise KeyError(f"template placeholder {name} has no value")
+    return tree
+
+
+def render_template(template: str, values: dict[str, exp.Expression]) -> str:
+    """A ``sql/`` template with its placeholders substituted on the syntax tree."""
+    tree = _substitute(sqlglot.parse_one(sql_text(template), read=DIALECT), values, {})
+    return tree.sql(DIALECT, comments=False)
+
+
+def _number(value: int) -> exp.Expression:
+    return exp.Literal.number(value)
+
+
+def _event_type_is(event_type: str) -> exp.Expression:
+    return exp.EQ(this=exp.column("event_type", table="w"), expression=exp.Literal.string(event_type))
+
+
+def _within(days: int, lookback: int) -> exp.Expression | None:
+    if days >= lookback:
+        return None
+    return exp.GTE(this=exp.column("ts", table="w"), expression=exp.Sub(this=exp.column("cutoff", table="w"), expression=_number(days)))
+
+
+def _filtered(aggregate: exp.Expression, *conditions: exp.Expression | None) -> exp.Expression:
+    kept = [c for c in conditions if c is not None]
+    if not kept:
+        return aggregate
+    return exp.Filter(this=aggregate, expression=exp.Where(this=exp.and_(*kept)))
+
+
+def _days_since(condition: exp.Expression, lookback: int) -> exp.Expression:
+    last = _filtered(exp.Max(this=exp.column("ts", table="w")), condition)
+    gap = exp.Sub(this=exp.column("cutoff", table="w"), expression=exp.cast(last, "DATE"))
+    return exp.func("coalesce", gap, _number(lookback + 1))
+
+
+def _aggregate_for(feature: Feature, spec: PredictionSpec, custom_flags: dict[str, str]) -> exp.Expression:
+    lookback = spec.lookback_days
+    if feature.kind == "count":
+        return _filtered(exp.Count(this=exp.Star()), _event_type_is(feature.source), _within(feature.days, lookback))
+    if feature.kind == "recency":
+        return _days_since(_event_type_is(feature.source), lookback)
+    if feature.kind == "value_sum":
+        total = _filtered(exp.Sum(this=exp.column("value", table="w")), _event_type_is(feature.source), _within(feature.days, lookback))
+        return exp.func("coalesce", total, _number(0))
+    flag = exp.column(custom_flags.get(feature.source or "", ""), table="w")
+    if feature.kind == "custom_count":
+        return _filtered(exp.Count(this=exp.Star()), flag, _within(feature.days, lookback))
+    if feature.kind == "custom_recency":
+        return _days_since(flag, lookback)
+    raise ValueError(feature.kind)
+
+
+def _output_for(feature: Feature) -> exp.Expression:
+    if feature.kind in ("count", "recency", "value_sum", "custom_count", "custom_recency"):
+        value = exp.column(ident(feature.name), table="a")
+    elif feature.kind == "active_days":
+        value = exp.column("active_days", table="d")
+    elif feature.kind == "tenure":
+        value = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("first_day", table="f"))
+    elif feature.kind == "numeric":
+        value = exp.column(ident(feature.source), table="p")
+    else:  # category: 1 when the attribute has this level, else 0 (unknown and NULL levels too)
+        matches = exp.EQ(this=exp.column(ident(feature.source), table="p"), expression=exp.cast(exp.Literal.string(feature.level), "VARCHAR"))
+        value = exp.func("coalesce", exp.cast(matches, "INTEGER"), _number(0))
+    return exp.alias_(exp.cast(value, "DOUBLE"), feature.name, quoted=True)
+
+
+@dataclass(frozen=True)
+class ParsedPredicates:
+    goal: list[exp.Expression]
+    eligibility_events: list[exp.Expression]
+    eligibility_profiles: list[exp.Expression]
+    custom_events: list[exp.Expression]
+
+
+def _flag(tree: exp.Expression) -> exp.Expression:
+    return exp.func("coalesce", exp.paren(qualify(tree, "e")), exp.true())
+
+
+def _false_flag(tree: exp.Expression) -> exp.Expression:
+    return exp.func("coalesce", exp.paren(qualify(tree, "e")), exp.false())
+
+
+def _cutoffs_source(macro: bool, table: str) -> exp.Expression:
+    if macro:
+        return exp.select(exp.alias_(exp.column("cutoff_date"), "cutoff")).subquery()
+    return exp.to_table(table)
+
+
+def _render(template: str, name: str | None, cutoffs_table: str, values: dict, lists: dict) -> str:
+    return _render_tree(template, name, cutoffs_table, values, lists).sql(DIALECT, comments=False)
+
+
+def _render_tree(template: str, name: str | None, cutoffs_table: str, values: dict, lists: dict) -> exp.Expression:
+    tree = sqlglot.parse_one(sql_text(template), read=DIALECT)
+    macro = name is not None
+    values = {**values, "__cutoffs__": _cutoffs_source(macro, cutoffs_table)}
+    tree = _substitute(tree, values, lists)
+    if macro:
+        tree.this.set("this", exp.to_table(name))
+        return tree
+    return tree.expression
+
+
+def _profiles_source(has_profiles: bool) -> exp.Expression:
+    if has_profiles:
+        return exp.to_table("profiles")
+    empty = exp.select(exp.alias_(exp.cast(exp.null(), "VARCHAR"), "customer_id")).where(exp.false())
+    return empty.subquery()
+
+
+def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPredicates, *,
+                 has_profiles: bool, macro_name: str | None = None, cutoffs_table: str = "_cai_cutoffs") -> str:
+    """The features query: a ``CREATE MACRO`` when ``macro_name`` is given, else a SELECT over ``cutoffs_table``."""
+    custom_flags = {c.name: f"custom_{c.name}" for c in spec.custom_events}
+    flags = [exp.alias_(_false_flag(tree), custom_flags[c.name]) for c, tree in zip(spec.custom_events, parsed.custom_events)]
+    flags += [exp.alias_(_false_flag(tree), f"eligible_{i}") for i, tree in enumerate(parsed.eligibility_events)]
+    flag_list = flags or [exp.alias_(exp.true(), "_no_flags")]
+    aggregates = [
+        exp.alias_(_aggregate_for(f, spec, custom_flags), f.name, quoted=True)
+        for f in features
+        if f.kind in ("count", "recency", "value_sum", "custom_count", "custom_recency")
+    ]
+    eligibility = [exp.func("bool_or", exp.column(f"eligible_{i}", table="w")) for i in range(len(parsed.eligibility_events))]
+    profile_filter = [exp.func("coalesce", exp.paren(qualify(tree, "p")), exp.false()) for tree in parsed.eligibility_profiles]
+    values = {
+        "__lookback__": _number(spec.lookback_days),
+        "__active_days__": _number(spec.active_days),
+        "__eligibility__": exp.and_(*eligibility) if eligibility else exp.true(),
+        "__profile_filter__": exp.and_(*profile_filter) if profile_filter else exp.true(),
+        "__profiles__": _profiles_source(has_profiles),
+    }
+    lists = {
+        "__event_flags__": flag_list,
+        "__aggregates__": aggregates or [exp.alias_(exp.Count(this=exp.Star()), "_events")],
+        "__features__": [_output_for(f) for f in features],
+    }
+    return _render("cai_features", macro_name, cutoffs_table, values, lists)
+
+
+def labels_sql(spec: PredictionSpec, parsed: ParsedPredicates, *, macro_name: str | None = None,
+               cutoffs_table: str = "_cai_cutoffs") -> str:
+    """The labels query: a ``CREATE MACRO`` when ``macro_name`` is given, else a SELECT over ``cutoffs_table``."""
+    met = [exp.func("bool_or", exp.func("coalesce", exp.paren(qualify(tree, "e")), exp.false())) for tree in parsed.goal]
+    goal = exp.and_(*met) if spec.goal.combine == "all_of" else exp.or_(*met)
+    values = {
+        "__window__": _number(spec.goal.window_days),
+        "__goal__": exp.paren(goal),
+        "__will_occur__": exp.Boolean(this=spec.goal.will_occur),
+    }
+    return _render("cai_labels", macro_name, cutoffs_table, values, {})
+
+
+def training_rows_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPredicates, *,
+                      has_profiles: bool, cutoffs_table: str = "_cai_cutoffs") -> str:
+    """Features joined to labels over every cutoff of ``cutoffs_table``, in one pass per query."""
+    features_query = sqlglot.parse_one(features_sql(spec, features, parsed, has_profiles=has_profiles, cutoffs_table=cutoffs_table), read=DIALECT)
+    labels_query = sqlglot.parse_one(labels_sql(spec, parsed, cutoffs_table=cutoffs_table), read=DIALECT)
+    values = {
+        "__features_rows__": features_query.subquery(),
+        "__label_rows__": labels_query.subquery(),
+        "__unmet_label__": exp.Boolean(this=not spec.goal.will_occur),
+    }
+    return render_template("cai_training_rows", values)

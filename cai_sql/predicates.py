@@ -1,0 +1,109 @@
+"""User predicates (goals, eligibility, custom events, segments): parsed, checked, never pasted.
+
+A predicate is one boolean SQL expression over known columns. It is parsed with sqlglot and walked
+node by node against an allowlist: comparisons, boolean logic, arithmetic, CASE, casts, literals
+and a small set of scalar functions. Statements, subqueries, table functions and file readers are
+refused by construction, so the only SQL a predicate can contribute is the syntax tree that was
+checked. The database then binds it once to confirm the columns exist and the result is boolean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from .errors import CaiError
+
+ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
+    exp.And, exp.Or, exp.Not, exp.Xor, exp.Paren,
+    exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ,
+    exp.Is, exp.In, exp.Between, exp.Like, exp.ILike, exp.RegexpLike, exp.Glob,
+    exp.Column, exp.Identifier, exp.Literal, exp.Null, exp.Boolean, exp.Tuple,
+    exp.Cast, exp.TryCast, exp.DataType, exp.DataTypeParam, exp.Interval, exp.Var,
+    exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod, exp.DPipe,
+    exp.Case, exp.If, exp.Coalesce,
+    exp.Lower, exp.Upper, exp.Abs, exp.Round, exp.Floor, exp.Ceil, exp.Length, exp.Trim,
+    exp.Substring, exp.StartsWith, exp.Least, exp.Greatest, exp.Extract, exp.DateTrunc,
+    exp.Concat, exp.Ln, exp.Sqrt, exp.Sign,
+)
+ALLOWED_FUNCTIONS = {
+    "ends_with", "contains", "regexp_matches", "prefix", "suffix", "strlen", "lcase", "ucase",
+    "year", "month", "day", "hour", "dayofweek", "isodow", "dayofyear", "week", "date_part",
+    "nullif", "ifnull", "greatest", "least", "starts_with",
+}
+
+
+class PredicateError(CaiError):
+    """A predicate is not one safe boolean expression over known columns."""
+
+
+def _describe(node: exp.Expression) -> str:
+    if isinstance(node, (exp.Select, exp.Subquery, exp.Query)):
+        return "a subquery"
+    if isinstance(node, exp.Func):
+        return f"the function {node.sql_name() if not isinstance(node, exp.Anonymous) else node.name}()"
+    return f"'{node.sql('duckdb')[:40]}' ({type(node).__name__})"
+
+
+def parse_predicate(text: str, columns: Iterable[str], where: str) -> exp.Expression:
+    """Parse and check ``text``; ``where`` names its origin (e.g. ``spec.toml: goal.any_of[0]``)."""
+    if not isinstance(text, str) or not text.strip():
+        raise PredicateError(f"{where}: the predicate is empty; write a boolean SQL expression")
+    try:
+        statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
+    except ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        detail = first.get("description", str(exc))
+        raise PredicateError(f"{where}: cannot parse {text!r}: {detail}") from None
+    if len(statements) != 1:
+        raise PredicateError(f"{where}: {text!r} holds {len(statements)} statements; a predicate is one expression")
+    tree = statements[0]
+    if isinstance(tree, (exp.Query, exp.Command, exp.DDL, exp.DML)) or not isinstance(tree, exp.Condition):
+        raise PredicateError(f"{where}: {text!r} is a statement, not an expression")
+    if tree.find(exp.Query, exp.Subquery, exp.Exists) is not None:
+        raise PredicateError(f"{where}: a subquery is not allowed in a predicate")
+    known = set(columns)
+    for node in tree.walk():
+        if isinstance(node, exp.Anonymous):
+            if node.name.lower() not in ALLOWED_FUNCTIONS:
+                raise PredicateError(f"{where}: {_describe(node)} is not allowed in a predicate")
+            continue
+        if not isinstance(node, ALLOWED_NODES):
+            raise PredicateError(f"{where}: {_describe(node)} is not allowed in a predicate")
+        if isinstance(node, exp.In) and node.args.get("query") is not None:
+            raise PredicateError(f"{where}: a subquery is not allowed in a predicate")
+        if isinstance(node, exp.Column):
+            if node.table:
+                raise PredicateError(f"{where}: write column names without a table ({node.sql('duckdb')!r})")
+            if node.name not in known:
+                raise PredicateError(
+                    f"{where}: unknown column '{node.name}' (known: {', '.join(sorted(known))})"
+                )
+    return tree
+
+
+def check_boolean(con: duckdb.DuckDBPyConnection, tree: exp.Expression, table: str, where: str) -> None:
+    """Bind the predicate against ``table`` once: the columns must exist and the result be BOOLEAN."""
+    probe = exp.select(exp.alias_(tree.copy(), "p")).from_(table).limit(0)
+    try:
+        relation = con.sql(probe.sql("duckdb"))
+        result_type = str(relation.types[0])
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0]
+        raise PredicateError(f"{where}: {tree.sql('duckdb')!r} does not work on {table}: {detail}") from None
+    if result_type != "BOOLEAN":
+        raise PredicateError(f"{where}: {tree.sql('duckdb')!r} is {result_type}, not a boolean condition")
+
+
+def qualify(tree: exp.Expression, alias: str) -> exp.Expression:
+    """A copy of the predicate with every column qualified by ``alias``."""
+    def set_table(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table:
+            return exp.column(exp.to_identifier(node.name, quoted=True), table=alias)
+        return node
+
+    return tree.copy().transform(set_table)

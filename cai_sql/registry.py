@@ -1,0 +1,83 @@
+"""The model registry (``cai_models``), its BI view and the per-model SQL macros."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import duckdb
+
+from .database import table_exists
+from .errors import CaiError
+from .sqlfiles import sql_text
+
+
+class UnknownModelError(CaiError):
+    """No such model (or version) in the registry."""
+
+
+def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(sql_text("cai_models"))
+    con.execute(sql_text("cai_model_evaluation"))
+
+
+def next_version(con: duckdb.DuckDBPyConnection, model: str) -> int:
+    return con.execute(sql_text("next_model_version"), {"model": model}).fetchall()[0][0]
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    model: str
+    version: int
+    created_at: dt.datetime
+    model_type: str
+    algorithm: str
+    sha256: str
+    n_features: int
+    features: list[dict]
+    spec: dict
+    metrics: dict
+    auc: float
+    training_cutoffs: list[dt.date]
+    validation_cutoff: dt.date
+
+
+def register(con: duckdb.DuckDBPyConnection, record: ModelRecord, onnx: bytes) -> None:
+    """Insert one model version (the caller holds the transaction)."""
+    con.execute(sql_text("register_model"), {
+        "model": record.model, "version": record.version, "created_at": record.created_at,
+        "model_type": record.model_type, "algorithm": record.algorithm, "sha256": record.sha256,
+        "onnx": onnx, "n_features": record.n_features, "features": json.dumps(record.features),
+        "spec": json.dumps(record.spec), "metrics": json.dumps(record.metrics), "auc": record.auc,
+        "training_cutoffs": record.training_cutoffs, "validation_cutoff": record.validation_cutoff,
+    })
+
+
+def list_models(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    if not table_exists(con, "cai_models"):
+        return []
+    return con.execute(sql_text("list_models")).fetchall()
+
+
+def load_model(con: duckdb.DuckDBPyConnection, model: str, version: int | None = None) -> ModelRecord:
+    if not table_exists(con, "cai_models"):
+        raise UnknownModelError(f"no models are registered yet; train one with `cai train SPEC.toml`")
+    rows = con.execute(sql_text("model_card"), {"model": model, "version": version}).fetchall()
+    if not rows:
+        known = sorted({row[0] for row in list_models(con)})
+        which = f"model '{model}'" + (f" version {version}" if version is not None else "")
+        raise UnknownModelError(f"no {which} in the registry (models: {', '.join(known) or 'none'})")
+    (name, ver, created, model_type, algorithm, sha, n_features, features, spec, metrics, auc, cutoffs, validation) = rows[0]
+    return ModelRecord(name, ver, created, model_type, algorithm, sha, n_features, json.loads(features),
+                       json.loads(spec), json.loads(metrics), auc, list(cutoffs), validation)
+
+
+def macro_names(model: str, version: int) -> dict[str, str]:
+    """The persisted table macros of a model version and the latest-version aliases."""
+    return {
+        "features": f"cai_features_{model}",
+        "features_version": f"cai_features_{model}_v{version}",
+        "labels": f"cai_labels_{model}",
+        "labels_version": f"cai_labels_{model}_v{version}",
+    }

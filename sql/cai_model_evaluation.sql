@@ -1,0 +1,19 @@
+-- cai_model_evaluation: lift, cumulative gains and calibration of every registered model version
+-- on its out-of-time validation rows, for BI charts.
+-- Grain: one row per model, version, curve ('decile': bin 1 = top 10% by probability; or
+-- 'calibration': ten equal-width probability bins) and bin. Parameters: none.
+CREATE OR REPLACE VIEW cai_model_evaluation AS
+WITH curves AS (
+    SELECT m.model, m.version, m.model_type, m.algorithm, 'decile' AS curve,
+           unnest(from_json(m.metrics -> '$.deciles',
+               '[{"bin":"INTEGER","n":"BIGINT","positives":"BIGINT","mean_probability":"DOUBLE","observed_rate":"DOUBLE","lift":"DOUBLE","cumulative_gain":"DOUBLE"}]')) AS b
+    FROM cai_models AS m
+    UNION ALL
+    SELECT m.model, m.version, m.model_type, m.algorithm, 'calibration' AS curve,
+           unnest(from_json(m.metrics -> '$.calibration',
+               '[{"bin":"INTEGER","n":"BIGINT","positives":"BIGINT","mean_probability":"DOUBLE","observed_rate":"DOUBLE","lift":"DOUBLE","cumulative_gain":"DOUBLE"}]')) AS b
+    FROM cai_models AS m
+)
+SELECT model, version, model_type, algorithm, curve,
+       b.bin, b.n AS customers, b.positives, b.mean_probability, b.observed_rate, b.lift, b.cumulative_gain
+FROM curves;

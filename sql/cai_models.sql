@@ -1,0 +1,21 @@
+-- cai_models: the model registry. One row per trained model version: its ONNX bytes and their
+-- sha256, the spec it was trained from, the feature list (name, description, how it is computed),
+-- and its held-out metrics (AUC, PR-AUC, log loss, Brier, deciles, calibration, class balance).
+-- Grain: one row per model and version. Parameters: none.
+CREATE TABLE IF NOT EXISTS cai_models (
+    model             VARCHAR   NOT NULL,
+    version           INTEGER   NOT NULL,
+    created_at        TIMESTAMP NOT NULL,
+    model_type        VARCHAR   NOT NULL,
+    algorithm         VARCHAR   NOT NULL,
+    sha256            VARCHAR   NOT NULL,
+    onnx              BLOB      NOT NULL,
+    n_features        INTEGER   NOT NULL,
+    features          JSON      NOT NULL,
+    spec              JSON      NOT NULL,
+    metrics           JSON      NOT NULL,
+    auc               DOUBLE    NOT NULL,
+    training_cutoffs  DATE[]    NOT NULL,
+    validation_cutoff DATE      NOT NULL,
+    PRIMARY KEY (model, version)
+);

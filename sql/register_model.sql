@@ -1,0 +1,6 @@
+-- register_model: adds one model version to cai_models. Grain: one row written.
+-- Parameters: every column of cai_models, by name.
+INSERT INTO cai_models (model, version, created_at, model_type, algorithm, sha256, onnx, n_features,
+                        features, spec, metrics, auc, training_cutoffs, validation_cutoff)
+VALUES ($model, $version, $created_at, $model_type, $algorithm, $sha256, $onnx, $n_features,
+        $features, $spec, $metrics, $auc, $training_cutoffs, $validation_cutoff);
