@@ -25,7 +25,10 @@ from .errors import CaiError
 from .generate import DEFAULT_DAYS, DEFAULT_END, generate
 from .ingestion import ingest
 from .mapping import EventMapping, ProfileMapping, event_mapping_from, load_mapping_file, parse_pairs
+from .model_card import model_card
+from .registry import list_models, load_model, macro_names
 from .summary import EventsSummary, summarize
+from .training import train
 from .xdm import DEFAULT_NAMESPACE
 
 console = Console()
@@ -101,9 +104,13 @@ def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
     for report in result.ingests:
         console.print(report.summary(), highlight=False)
     _print_summary(result.summary)
+    for trained in result.models:
+        console.print(trained.summary(), highlight=False)
     console.print(
-        f"Wrote {result.db} (tables events, profiles, demo_purchase_intent) and generated files in "
-        f"{result.data_dir}/.\nExplore it: [bold]cai summary --db {result.db}[/]", highlight=False,
+        f"Wrote {result.db} (tables events, profiles, demo_purchase_intent, cai_models; view "
+        f"cai_model_evaluation; macros cai_features_<model>, cai_labels_<model>) and generated files and specs in "
+        f"{result.data_dir}/.\nExplore it: [bold]cai summary --db {result.db}[/], [bold]cai models --db {result.db}[/], "
+        f"[bold]cai models show purchase_30d --db {result.db}[/]", highlight=False,
     )
 
 
@@ -164,17 +171,67 @@ def ingest_command(path: Path, db: Path, profiles: bool, fmt: str | None, mappin
     console.print(report.summary(), highlight=False)
 
 
-@main.command(name="summary")
+@main.command(name="train")
+@click.argument("spec_path", metavar="SPEC.toml", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
-def summary_command(db: Path) -> None:
-    """Customers, events by type and date range of the loaded events."""
+def train_command(spec_path: Path, db: Path) -> None:
+    """Train a prediction from a spec, export it to ONNX and register it."""
+    result = train(db, spec_path, reporter=RichReporter())
+    console.print(result.summary(), highlight=False)
+    names = macro_names(result.record.model, result.record.version)
+    console.print(f"Registered in {db}: cai_models, macros {names['features']}(cutoff_date) and "
+                  f"{names['labels']}(cutoff_date). Card: cai models show {result.record.model} --db {db}", highlight=False)
+
+
+@main.group(name="models", invoke_without_command=True)
+@db_option
+@click.pass_context
+def models_group(ctx: click.Context, db: Path) -> None:
+    """List registered models (or `cai models show NAME`)."""
+    ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is not None:
+        return
+    with _read(db) as con:
+        rows = list_models(con)
+    if not rows:
+        console.print("No models registered yet; train one with: cai train SPEC.toml")
+        return
+    table = Table("model", "version", "created (UTC)", "type", "algorithm", "AUC", "features", "sha256")
+    for model, version, created, model_type, algorithm, auc, n_features, sha, _ in rows:
+        table.add_row(model, str(version), f"{created:%Y-%m-%d %H:%M}", model_type, algorithm, f"{auc:.3f}", str(n_features), sha[:12])
+    console.print(table)
+
+
+@models_group.command(name="show")
+@click.argument("name")
+@click.option("--version", "version", type=int, help="A specific version [default: the latest].")
+@click.option("--db", "db", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="DuckDB database file [default: as given to `cai models`].")
+@click.pass_context
+def models_show(ctx: click.Context, name: str, version: int | None, db: Path | None) -> None:
+    """Print the model card of NAME."""
+    with _read(db or ctx.obj["db"]) as con:
+        record = load_model(con, name, version)
+    click.echo(model_card(record))
+
+
+@contextlib.contextmanager
+def _read(db: Path):
     if not db.exists():
         raise CaiError(f"database {db} does not exist; run `cai demo` or `cai ingest FILE --db {db}` first")
     con = connect(db, read_only=True)
     try:
-        _print_summary(summarize(con))
+        yield con
     finally:
         con.close()
+
+
+@main.command(name="summary")
+@db_option
+def summary_command(db: Path) -> None:
+    """Customers, events by type and date range of the loaded events."""
+    with _read(db) as con:
+        _print_summary(summarize(con))
 
 
 if __name__ == "__main__":  # pragma: no cover

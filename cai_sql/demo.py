@@ -1,14 +1,16 @@
 """`cai demo`: the whole product on synthetic data, end to end, in one command.
 
-For now: generate XDM events, ingest them and the profiles, keep the generator's true purchase
-intent beside them, and summarise what was loaded. Later steps (training, scoring runs, segments,
-lifetime value, the dashboard) extend this same pipeline.
+Generate XDM events, ingest them and the profiles, keep the generator's true purchase intent
+beside them, train the two shipped predictions (purchase propensity and churn) and register them.
+Later steps (scoring runs, segments, lifetime value, the dashboard) extend this same pipeline.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from .database import connect, transaction
@@ -17,6 +19,9 @@ from .ingestion import IngestReport, ingest_events, ingest_profiles
 from .progress import Reporter
 from .sqlfiles import sql_text
 from .summary import EventsSummary, summarize
+from .training import TrainResult, train
+
+DEMO_SPECS = ("purchase_30d", "churn_60d")
 
 DEFAULT_DB = "cai_demo.duckdb"
 DEFAULT_CUSTOMERS = 20_000
@@ -29,6 +34,7 @@ class DemoResult:
     files: GeneratedFiles
     ingests: tuple[IngestReport, ...]
     summary: EventsSummary
+    models: tuple[TrainResult, ...]
 
 
 def run_demo(
@@ -45,6 +51,8 @@ def run_demo(
     data_dir = Path(data_dir) if data_dir is not None else db.resolve().parent / "cai_demo_data"
     with reporter.step(f"Simulating {customers:,} customers", total=1) as advance:
         files = generate(data_dir, customers, seed, progress=advance)
+    # Simulated time: the demo's "now" is the day after the last simulated day.
+    now = dt.datetime.combine(files.end + dt.timedelta(days=1), dt.time())
     con = connect(db)
     try:
         with reporter.step("Ingesting XDM events") as advance:
@@ -58,6 +66,17 @@ def run_demo(
                 con.execute(sql_text("load_demo_purchase_intent"), {"path": str(files.intent)})
             advance(1, 1)
         summary = summarize(con)
+        models = tuple(train(con, spec_path, now=now, reporter=reporter) for spec_path in demo_spec_paths(data_dir))
     finally:
         con.close()
-    return DemoResult(db=db, data_dir=data_dir, files=files, ingests=(events, profiles), summary=summary)
+    return DemoResult(db=db, data_dir=data_dir, files=files, ingests=(events, profiles), summary=summary, models=models)
+
+
+def demo_spec_paths(directory: Path) -> list[Path]:
+    """Copy the shipped demo specs into ``directory`` (for the user to read and edit) and list them."""
+    paths = []
+    for name in DEMO_SPECS:
+        target = directory / f"{name}.toml"
+        target.write_text(resources.files("cai_sql").joinpath("specs", f"{name}.toml").read_text(encoding="utf-8"), encoding="utf-8")
+        paths.append(target)
+    return paths
