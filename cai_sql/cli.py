@@ -19,7 +19,7 @@ from rich.table import Table
 
 from . import __version__
 from .database import connect
-from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, run_demo
+from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, MIN_CUSTOMERS, run_demo
 from .progress import Reporter
 from .errors import CaiError
 from .generate import DEFAULT_DAYS, DEFAULT_END, generate
@@ -94,7 +94,7 @@ def _print_summary(summary: EventsSummary) -> None:
 @main.command()
 @click.option("--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False, path_type=Path),
               help="DuckDB database file to (re)create the demo in.")
-@click.option("--customers", default=DEFAULT_CUSTOMERS, show_default=True, type=click.IntRange(min=100))
+@click.option("--customers", default=DEFAULT_CUSTOMERS, show_default=True, type=click.IntRange(min=MIN_CUSTOMERS))
 @click.option("--seed", default=42, show_default=True, type=int)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the generated files go [default: cai_demo_data/ beside the database].")

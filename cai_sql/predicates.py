@@ -72,7 +72,8 @@ def parse_predicate(text: str, columns: Iterable[str], where: str) -> exp.Expres
             if node.name.lower() not in ALLOWED_FUNCTIONS:
                 raise PredicateError(f"{where}: {_describe(node)} is not allowed in a predicate")
             continue
-        if not isinstance(node, ALLOWED_NODES):
+        named_ok = isinstance(node, exp.Func) and node.sql_name().lower() in ALLOWED_FUNCTIONS
+        if not isinstance(node, ALLOWED_NODES) and not named_ok:
             raise PredicateError(f"{where}: {_describe(node)} is not allowed in a predicate")
         if isinstance(node, exp.In) and node.args.get("query") is not None:
             raise PredicateError(f"{where}: a subquery is not allowed in a predicate")

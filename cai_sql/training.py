@@ -123,9 +123,14 @@ def train(
 
 def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, started: float) -> TrainResult:
     parsed = ParsedPredicates(**check_against_database(spec, con))
-    first_day, last_day, n_future, first_future, _ = con.execute(sql_text("events_range"), {"now": now}).fetchall()[0]
+    first_day, last_day, n_future, first_future, n_null = con.execute(sql_text("events_range"), {"now": now}).fetchall()[0]
     if first_day is None:
         raise InputError("the events table is empty; load events with `cai ingest FILE`")
+    if n_null:
+        raise InputError(
+            f"{n_null:,} events have no customer_id; they cannot be attributed — delete them or reload the "
+            "events with `cai ingest`, which refuses such rows"
+        )
     if n_future:
         raise InputError(
             f"{n_future:,} events are dated after now ({now:%Y-%m-%d %H:%M} UTC; the first at {first_future}); "

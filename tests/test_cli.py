@@ -72,15 +72,29 @@ def test_generate_writes_the_three_files(tmp_path):
 
 
 def test_demo_end_to_end(tmp_path):
-    result = run_cai("demo", "--customers", "300", cwd=tmp_path)
+    result = run_cai("demo", "--customers", "5000", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Wrote cai_demo.duckdb" in result.stdout and "commerce.purchases" in result.stdout
     con = cai_sql.connect(tmp_path / "cai_demo.duckdb")
     tables = {t for (t,) in rows(con, "SELECT table_name FROM information_schema.tables")}
-    assert {"events", "profiles", "demo_purchase_intent"} <= tables
+    assert {"events", "profiles", "demo_purchase_intent", "cai_models", "cai_model_evaluation"} <= tables
+    assert rows(con, "SELECT model, version FROM cai_models ORDER BY 1") == [("churn_60d", 1), ("purchase_30d", 1)]
+    assert (tmp_path / "cai_demo_data" / "purchase_30d.toml").exists()
     # Running it again replaces the demo data instead of doubling it.
     count = rows(con, "SELECT count(*) FROM events")
     con.close()
-    assert run_cai("demo", "--customers", "300", cwd=tmp_path).returncode == 0
+    del con
+    assert run_cai("demo", "--customers", "5000", cwd=tmp_path).returncode == 0
     con = cai_sql.connect(tmp_path / "cai_demo.duckdb")
     assert rows(con, "SELECT count(*) FROM events") == count
+    assert rows(con, "SELECT model, version FROM cai_models ORDER BY 1") == [("churn_60d", 1), ("purchase_30d", 1)]
+    con.close()
+
+
+def test_demo_refuses_to_overwrite_other_databases(tmp_path):
+    con = cai_sql.connect(tmp_path / "mine.duckdb")
+    con.execute("CREATE TABLE precious AS SELECT 1 AS x")
+    con.close()
+    result = run_cai("demo", "--db", "mine.duckdb", cwd=tmp_path)
+    assert result.returncode == 1 and "Error: mine.duckdb exists and is not a cai-sql demo database" in result.stderr
+    assert rows(cai_sql.connect(tmp_path / "mine.duckdb"), "SELECT x FROM precious") == [(1,)]

@@ -63,7 +63,7 @@ def test_installed_wheel_runs_outside_the_source_tree(wheel, tmp_path):
     cai = env_dir / "bin" / "cai"
     help_text = subprocess.run([cai, "--help"], cwd=work, check=True, capture_output=True, text=True).stdout
     assert "demo" in help_text
-    demo = subprocess.run([cai, "demo", "--customers", "200"], cwd=work, capture_output=True, text=True)
+    demo = subprocess.run([cai, "demo", "--customers", "5000"], cwd=work, capture_output=True, text=True)
     assert demo.returncode == 0, demo.stderr
     assert (work / "cai_demo.duckdb").exists()
     assert cai_sql.__version__ in subprocess.run([cai, "--version"], cwd=work, capture_output=True, text=True).stdout

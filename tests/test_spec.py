@@ -1,0 +1,87 @@
+"""Prediction specs: every problem reported at once, with file and key; predicates are safe."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from cai_sql.predicates import PredicateError, parse_predicate
+from cai_sql.spec import SpecError, load_spec, spec_from_dict
+
+EVENT_COLUMNS = ["customer_id", "ts", "event_type", "value", "event_id"]
+
+
+def test_shipped_demo_specs_load():
+    for name in ("purchase_30d", "churn_60d"):
+        path = resources.files("cai_sql").joinpath("specs", f"{name}.toml")
+        spec = load_spec(path)
+        assert spec.name == name
+    churn = load_spec(resources.files("cai_sql").joinpath("specs", "churn_60d.toml"))
+    assert churn.model_type == "churn" and churn.goal.will_occur is False and churn.goal.window_days == 60
+
+
+def test_every_problem_is_reported_at_once(write):
+    path = write("bad.toml", """
+name = "Bad Name"
+model_type = "upsell"
+lookback_days = 400
+colour = "blue"
+
+[goal]
+window_days = 0
+
+[training]
+snapshots = 1
+""")
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: 7 problems: ")
+    for expected in ("colour: unknown key", "name: must be lower-case", "model_type: must be 'conversion' or 'churn'",
+                     "lookback_days: must be a whole number from 7 to 365 (got 400)",
+                     "goal: give exactly one of all_of or any_of", "goal.window_days: must be a whole number from 1 to 365",
+                     "training.snapshots: must be a whole number from 2 to 52"):
+        assert expected in message
+
+
+def test_invalid_toml_and_missing_file(write, tmp_path):
+    with pytest.raises(SpecError, match=r"not valid TOML"):
+        load_spec(write("x.toml", "name = "))
+    with pytest.raises(SpecError, match=r"does not exist"):
+        load_spec(tmp_path / "nope.toml")
+
+
+def test_custom_events_are_checked():
+    with pytest.raises(SpecError, match=r"custom_events\[1\].name: 'x' is used twice"):
+        spec_from_dict({"name": "m", "goal": {"any_of": ["true"]},
+                        "custom_events": [{"name": "x", "predicate": "true"}, {"name": "x", "predicate": "true"}]})
+
+
+@pytest.mark.parametrize("text, match", [
+    ("1=1; DROP TABLE events", r"holds 2 statements"),
+    ("DROP TABLE events", r"is a statement, not an expression"),
+    ("read_csv('/etc/passwd') IS NOT NULL", r"the function READ_CSV\(\) is not allowed"),
+    ("query_table('events') IS NULL", r"the function query_table\(\) is not allowed"),
+    ("value IN (SELECT value FROM events)", r"a subquery is not allowed"),
+    ("EXISTS (SELECT 1)", r"a subquery is not allowed"),
+    ("secret_column > 1", r"unknown column 'secret_column'"),
+    ("e.value > 1", r"write column names without a table"),
+    ("now() > ts", r"the function now\(\) is not allowed"),
+    ("", r"the predicate is empty"),
+    ("value >", r"cannot parse"),
+])
+def test_unsafe_or_invalid_predicates(text, match):
+    with pytest.raises(PredicateError, match=match):
+        parse_predicate(text, EVENT_COLUMNS, "spec.toml: goal.any_of[0]")
+
+
+@pytest.mark.parametrize("text", [
+    "event_type = 'commerce.purchases' AND value > 50",
+    "lower(event_type) LIKE '%purchase%'",
+    "value BETWEEN 10 AND 20 OR value IS NULL",
+    "starts_with(event_type, 'commerce.') AND hour(ts) >= 18",
+    "CASE WHEN value > 100 THEN true ELSE false END",
+])
+def test_ordinary_predicates_are_accepted(text):
+    parse_predicate(text, EVENT_COLUMNS, "x")
