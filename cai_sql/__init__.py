@@ -8,6 +8,7 @@ Public API::
     cai_sql.ingest(con, "crm.csv", profiles=True)
     cai_sql.generate("demo_data", customers=10_000, seed=7)
     cai_sql.run_demo("cai_demo.duckdb")
+    result = cai_sql.train(con, "purchase_30d.toml")      # registers an ONNX model
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -18,7 +19,11 @@ from .errors import CaiError, InputError
 from .generate import GeneratedFiles, generate
 from .ingestion import IngestReport, ingest
 from .mapping import EventMapping, ProfileMapping, load_mapping_file
+from .model_card import model_card
+from .registry import ModelRecord, list_models, load_model
+from .spec import CustomEvent, Goal, PredictionSpec, SpecError, load_spec, spec_from_dict
 from .summary import EventsSummary, summarize
+from .training import TrainingError, TrainResult, train
 
 try:
     __version__ = version("cai-sql")
@@ -27,6 +32,19 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "CaiError",
+    "CustomEvent",
+    "Goal",
+    "ModelRecord",
+    "PredictionSpec",
+    "SpecError",
+    "TrainResult",
+    "TrainingError",
+    "list_models",
+    "load_model",
+    "load_spec",
+    "model_card",
+    "spec_from_dict",
+    "train",
     "DemoResult",
     "EventMapping",
     "EventsSummary",

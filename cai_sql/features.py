@@ -127,14 +127,10 @@ def _number(value: int) -> exp.Expression:
     return exp.Literal.number(value)
 
 
-def _event_type_is(event_type: str) -> exp.Expression:
-    return exp.EQ(this=exp.column("event_type", table="w"), expression=exp.Literal.string(event_type))
-
-
-def _within(days: int, lookback: int) -> exp.Expression | None:
-    if days >= lookback:
+def _age_within(days: int | None, lookback: int) -> exp.Expression | None:
+    if days is None or days >= lookback:
         return None
-    return exp.GTE(this=exp.column("ts", table="w"), expression=exp.Sub(this=exp.column("cutoff", table="w"), expression=_number(days)))
+    return exp.LTE(this=exp.column("age", table="w"), expression=_number(days))
 
 
 def _filtered(aggregate: exp.Expression, *conditions: exp.Expression | None) -> exp.Expression:
@@ -144,26 +140,29 @@ def _filtered(aggregate: exp.Expression, *conditions: exp.Expression | None) -> 
     return exp.Filter(this=aggregate, expression=exp.Where(this=exp.and_(*kept)))
 
 
-def _days_since(condition: exp.Expression, lookback: int) -> exp.Expression:
-    last = _filtered(exp.Max(this=exp.column("ts", table="w")), condition)
-    gap = exp.Sub(this=exp.column("cutoff", table="w"), expression=exp.cast(last, "DATE"))
-    return exp.func("coalesce", gap, _number(lookback + 1))
+def event_type_codes(features: list[Feature]) -> list[str]:
+    """The model's event types in first-use order; a type's code is its 1-based position."""
+    codes: list[str] = []
+    for f in features:
+        if f.kind in ("count", "recency", "value_sum") and f.source not in codes:
+            codes.append(f.source)
+    return codes
 
 
-def _aggregate_for(feature: Feature, spec: PredictionSpec, custom_flags: dict[str, str]) -> exp.Expression:
+def _aggregate_for(feature: Feature, spec: PredictionSpec, codes: list[str], custom_flags: dict[str, str]) -> exp.Expression:
     lookback = spec.lookback_days
-    if feature.kind == "count":
-        return _filtered(exp.Count(this=exp.Star()), _event_type_is(feature.source), _within(feature.days, lookback))
-    if feature.kind == "recency":
-        return _days_since(_event_type_is(feature.source), lookback)
+    if feature.kind in ("count", "recency", "value_sum"):
+        selector = exp.EQ(this=exp.column("type_code", table="w"), expression=_number(codes.index(feature.source) + 1))
+    else:
+        selector = exp.column(custom_flags[feature.source], table="w")
+    if feature.kind in ("count", "custom_count"):
+        return _filtered(exp.Count(this=exp.Star()), selector, _age_within(feature.days, lookback))
+    if feature.kind in ("recency", "custom_recency"):
+        # days since the last such event: the smallest age; none in the lookback: lookback + 1
+        return exp.func("coalesce", _filtered(exp.Min(this=exp.column("age", table="w")), selector), _number(lookback + 1))
     if feature.kind == "value_sum":
-        total = _filtered(exp.Sum(this=exp.column("value", table="w")), _event_type_is(feature.source), _within(feature.days, lookback))
+        total = _filtered(exp.Sum(this=exp.column("value", table="w")), selector, _age_within(feature.days, lookback))
         return exp.func("coalesce", total, _number(0))
-    flag = exp.column(custom_flags.get(feature.source or "", ""), table="w")
-    if feature.kind == "custom_count":
-        return _filtered(exp.Count(this=exp.Star()), flag, _within(feature.days, lookback))
-    if feature.kind == "custom_recency":
-        return _days_since(flag, lookback)
     raise ValueError(feature.kind)
 
 
@@ -171,7 +170,7 @@ def _output_for(feature: Feature) -> exp.Expression:
     if feature.kind in ("count", "recency", "value_sum", "custom_count", "custom_recency"):
         value = exp.column(ident(feature.name), table="a")
     elif feature.kind == "active_days":
-        value = exp.column("active_days", table="d")
+        value = exp.column("active_days", table="a")
     elif feature.kind == "tenure":
         value = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("first_day", table="f"))
     elif feature.kind == "numeric":
@@ -233,8 +232,9 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
     flags = [exp.alias_(_false_flag(tree), custom_flags[c.name]) for c, tree in zip(spec.custom_events, parsed.custom_events)]
     flags += [exp.alias_(_false_flag(tree), f"eligible_{i}") for i, tree in enumerate(parsed.eligibility_events)]
     flag_list = flags or [exp.alias_(exp.true(), "_no_flags")]
+    codes = event_type_codes(features)
     aggregates = [
-        exp.alias_(_aggregate_for(f, spec, custom_flags), f.name, quoted=True)
+        exp.alias_(_aggregate_for(f, spec, codes, custom_flags), f.name, quoted=True)
         for f in features
         if f.kind in ("count", "recency", "value_sum", "custom_count", "custom_recency")
     ]
@@ -246,6 +246,7 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
         "__eligibility__": exp.and_(*eligibility) if eligibility else exp.true(),
         "__profile_filter__": exp.and_(*profile_filter) if profile_filter else exp.true(),
         "__profiles__": _profiles_source(has_profiles),
+        "__event_types__": exp.Array(expressions=[exp.Literal.string(t) for t in codes] or [exp.Literal.string("")]),
     }
     lists = {
         "__event_flags__": flag_list,

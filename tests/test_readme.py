@@ -42,3 +42,10 @@ def test_readme_example_output(demo_con, index):
     assert render(demo_con, match.group("sql")) == match.group("output"), (
         "README output is stale; run: make readme"
     )
+
+
+def test_readme_shows_the_shipped_purchase_spec():
+    from importlib import resources
+
+    shipped = resources.files("cai_sql").joinpath("specs", "purchase_30d.toml").read_text(encoding="utf-8")
+    assert f"```toml\n{shipped}```" in TEXT
