@@ -103,6 +103,22 @@ def _row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.table(table).aggregate("count(*)").fetchall()[0][0]
 
 
+def _open(path: str | os.PathLike, fmt: str | None) -> tuple[Path, str, str]:
+    """The file's path, its format and the name errors use; refuses unknown types and empty files."""
+    path = Path(path)
+    fmt = detect_format(path, fmt)
+    check_readable(path)
+    return path, fmt, path.name
+
+
+def _staged(con: duckdb.DuckDBPyConnection, stage, origin: str) -> tuple[Shape, int]:
+    """The staged file's shape and row count; a file without rows is refused."""
+    rows = _row_count(con, STAGE)
+    if rows == 0:
+        raise InputError(f"{origin}: the file has no rows")
+    return Shape.of_table(con, STAGE, stage.hidden_columns), rows
+
+
 def ingest_events(
     con: duckdb.DuckDBPyConnection,
     path: str | os.PathLike,
@@ -116,17 +132,11 @@ def ingest_events(
 ) -> IngestReport:
     """Load an event file into ``events``; ``xdm=None`` detects XDM ExperienceEvents by shape."""
     started = time.perf_counter()
-    path = Path(path)
+    path, fmt, origin = _open(path, fmt)
     mapping = mapping or EventMapping()
-    fmt = detect_format(path, fmt)
-    check_readable(path)
-    origin = path.name
     with transaction(con):
         stage = stage_file(con, path, fmt)
-        shape = Shape.of_table(con, STAGE, stage.hidden_columns)
-        rows_read = _row_count(con, STAGE)
-        if rows_read == 0:
-            raise InputError(f"{origin}: the file has no rows")
+        shape, rows_read = _staged(con, stage, origin)
         use_xdm = looks_like_xdm(shape) if xdm is None else xdm
         if use_xdm:
             if "timestamp" not in shape.columns:
@@ -172,11 +182,8 @@ def ingest_profiles(
 ) -> IngestReport:
     """Load a profile file (one row per customer) into ``profiles``, replacing known customers."""
     started = time.perf_counter()
-    path = Path(path)
+    path, fmt, origin = _open(path, fmt)
     mapping = mapping or ProfileMapping()
-    fmt = detect_format(path, fmt)
-    check_readable(path)
-    origin = path.name
     id_column, explicit = mapping.source()
     with transaction(con):
         if fmt == "csv":
@@ -186,12 +193,9 @@ def ingest_profiles(
             stage = stage_file(con, path, fmt, text_columns=[id_column])
         else:
             stage = stage_file(con, path, fmt)
-        shape = Shape.of_table(con, STAGE, stage.hidden_columns)
+        shape, rows_read = _staged(con, stage, origin)
         if id_column not in shape.columns:
             raise _missing_id(origin, id_column, explicit, shape.describe_columns())
-        rows_read = _row_count(con, STAGE)
-        if rows_read == 0:
-            raise InputError(f"{origin}: the file has no rows")
         columns = [exp.alias_(exp.cast(field_path([id_column], STAGE), "VARCHAR"), "customer_id")]
         rest = [name for name in shape.columns if name not in (id_column, "customer_id")]
         columns += [field_path([name], STAGE) for name in rest]
