@@ -28,9 +28,16 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.Error as exc:
         raise CaiError(f"cannot open database {target}: {exc}") from exc
-    con.execute("SET TimeZone = 'UTC'")
+    use_utc(con)
+    # Nothing a user writes (a cast in a predicate, a file) may make DuckDB download an extension.
+    con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET threads = $threads", {"threads": os.cpu_count() or 1})
     return con
+
+
+def use_utc(con: duckdb.DuckDBPyConnection) -> None:
+    """cai-sql stores and reads naive UTC timestamps; a caller's own connection is switched to UTC."""
+    con.execute("SET TimeZone = 'UTC'")
 
 
 def ensure_events_table(con: duckdb.DuckDBPyConnection) -> None:

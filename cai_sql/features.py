@@ -10,7 +10,7 @@ cutoffs in one pass over ``events``).
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import duckdb
 import sqlglot
@@ -82,11 +82,18 @@ def plan_features(con: duckdb.DuckDBPyConnection, spec: PredictionSpec, until) -
         rows = con.execute(query, {"limit": MAX_LEVELS, "min_share": MIN_LEVEL_SHARE}).fetchall()
         for (level,) in rows:
             features.append(Feature(f"attr_{slug(name)}_{slug(str(level))}", f"Profile {name} is {level}", "category", name, level=str(level)))
-    names = [f.name for f in features]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise CaiError(f"{spec.source}: feature names collide ({', '.join(repeated)}); rename a custom event or attribute")
-    return features
+    return _unique_names(features)
+
+
+def _unique_names(features: list[Feature]) -> list[Feature]:
+    """Different sources can slug to one name (``Gold``/``gold``, non-ASCII levels): number the repeats."""
+    seen: dict[str, int] = {}
+    unique = []
+    for feature in features:
+        count = seen.get(feature.name, 0) + 1
+        seen[feature.name] = count
+        unique.append(feature if count == 1 else replace(feature, name=f"{feature.name}_{count}"))
+    return unique
 
 
 def _placeholder_map(tree: exp.Expression) -> dict[str, list[exp.Expression]]:
@@ -149,26 +156,77 @@ def event_type_codes(features: list[Feature]) -> list[str]:
     return codes
 
 
-def _aggregate_for(feature: Feature, spec: PredictionSpec, codes: list[str], custom_flags: dict[str, str]) -> exp.Expression:
-    lookback = spec.lookback_days
+COUNT_BITS = 21  # each window's count takes 21 bits of one BIGINT sum: up to 2,097,151 events
+COUNT_MASK = (1 << COUNT_BITS) - 1
+
+
+def _source_key(feature: Feature, codes: list[str], custom_names: list[str]) -> str:
+    """Internal column stem for a feature's source: ``t<code>`` for event types, ``c<n>`` for custom events."""
     if feature.kind in ("count", "recency", "value_sum"):
-        selector = exp.EQ(this=exp.column("type_code", table="w"), expression=_number(codes.index(feature.source) + 1))
-    else:
-        selector = exp.column(custom_flags[feature.source], table="w")
+        return f"t{codes.index(feature.source) + 1}"
+    return f"c{custom_names.index(feature.source) + 1}"
+
+
+def _selector(feature: Feature, codes: list[str], custom_flags: dict[str, str]) -> exp.Expression:
+    if feature.kind in ("count", "recency", "value_sum"):
+        return exp.EQ(this=exp.column("type_code", table="w"), expression=_number(codes.index(feature.source) + 1))
+    return exp.column(custom_flags[feature.source], table="w")
+
+
+def _count_windows(features: list[Feature]) -> dict[str, list[int]]:
+    """Per source, the count windows its features use, in ascending order."""
+    windows: dict[str, list[int]] = {}
+    for f in features:
+        if f.kind in ("count", "custom_count"):
+            windows.setdefault(f.source, []).append(f.days)
+    return {source: sorted(days) for source, days in windows.items()}
+
+
+def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str], custom_flags: dict[str, str]) -> list[exp.Expression]:
+    """One aggregate per source and measure, not per feature: the work of the GROUP BY grows with its
+    aggregate states, so a source's window counts share one BIGINT sum (COUNT_BITS bits per window),
+    unpacked by :func:`_output_for`."""
+    lookback = spec.lookback_days
+    custom_names = [c.name for c in spec.custom_events]
+    windows = _count_windows(features)
+    aggregates, done = [], set()
+    for f in features:
+        if f.kind not in ("count", "recency", "value_sum", "custom_count", "custom_recency"):
+            continue
+        stem = _source_key(f, codes, custom_names)
+        selector = _selector(f, codes, custom_flags)
+        if f.kind in ("count", "custom_count") and (stem, "n") not in done:
+            done.add((stem, "n"))
+            packed = None
+            for slot, days in enumerate(windows[f.source]):
+                within = _age_within(days, lookback)
+                flag = exp.cast(within if within is not None else exp.true(), "BIGINT")
+                term = exp.BitwiseLeftShift(this=flag, expression=_number(COUNT_BITS * slot)) if slot else flag
+                packed = term if packed is None else exp.Add(this=packed, expression=term)
+            aggregates.append(exp.alias_(exp.cast(_filtered(exp.Sum(this=packed), selector), "BIGINT"), f"_{stem}_n"))
+        elif f.kind in ("recency", "custom_recency"):
+            aggregates.append(exp.alias_(_filtered(exp.Min(this=exp.column("age", table="w")), selector), f"_{stem}_last"))
+        elif f.kind == "value_sum":
+            total = _filtered(exp.Sum(this=exp.column("value", table="w")), selector, _age_within(f.days, lookback))
+            aggregates.append(exp.alias_(total, f"_{stem}_v{f.days}"))
+    return aggregates
+
+
+def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], windows: dict[str, list[int]]) -> exp.Expression:
+    custom_names = [c.name for c in spec.custom_events]
     if feature.kind in ("count", "custom_count"):
-        return _filtered(exp.Count(this=exp.Star()), selector, _age_within(feature.days, lookback))
-    if feature.kind in ("recency", "custom_recency"):
-        # days since the last such event: the smallest age; none in the lookback: lookback + 1
-        return exp.func("coalesce", _filtered(exp.Min(this=exp.column("age", table="w")), selector), _number(lookback + 1))
-    if feature.kind == "value_sum":
-        total = _filtered(exp.Sum(this=exp.column("value", table="w")), selector, _age_within(feature.days, lookback))
-        return exp.func("coalesce", total, _number(0))
-    raise ValueError(feature.kind)
-
-
-def _output_for(feature: Feature) -> exp.Expression:
-    if feature.kind in ("count", "recency", "value_sum", "custom_count", "custom_recency"):
-        value = exp.column(ident(feature.name), table="a")
+        stem = _source_key(feature, codes, custom_names)
+        slot = windows[feature.source].index(feature.days)
+        packed = exp.column(f"_{stem}_n", table="a")
+        shifted = exp.BitwiseRightShift(this=packed, expression=_number(COUNT_BITS * slot)) if slot else packed
+        value = exp.func("coalesce", exp.BitwiseAnd(this=exp.paren(shifted), expression=_number(COUNT_MASK)), _number(0))
+    elif feature.kind in ("recency", "custom_recency"):
+        # days since the last such event: its smallest age; none in the lookback: lookback + 1
+        stem = _source_key(feature, codes, custom_names)
+        value = exp.func("coalesce", exp.column(f"_{stem}_last", table="a"), _number(spec.lookback_days + 1))
+    elif feature.kind == "value_sum":
+        stem = _source_key(feature, codes, custom_names)
+        value = exp.func("coalesce", exp.column(f"_{stem}_v{feature.days}", table="a"), _number(0))
     elif feature.kind == "active_days":
         value = exp.column("active_days", table="a")
     elif feature.kind == "tenure":
@@ -233,11 +291,7 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
     flags += [exp.alias_(_false_flag(tree), f"eligible_{i}") for i, tree in enumerate(parsed.eligibility_events)]
     flag_list = flags or [exp.alias_(exp.true(), "_no_flags")]
     codes = event_type_codes(features)
-    aggregates = [
-        exp.alias_(_aggregate_for(f, spec, codes, custom_flags), f.name, quoted=True)
-        for f in features
-        if f.kind in ("count", "recency", "value_sum", "custom_count", "custom_recency")
-    ]
+    aggregates = _aggregates(features, spec, codes, custom_flags)
     eligibility = [exp.func("bool_or", exp.column(f"eligible_{i}", table="w")) for i in range(len(parsed.eligibility_events))]
     profile_filter = [exp.func("coalesce", exp.paren(qualify(tree, "p")), exp.false()) for tree in parsed.eligibility_profiles]
     values = {
@@ -251,7 +305,7 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
     lists = {
         "__event_flags__": flag_list,
         "__aggregates__": aggregates or [exp.alias_(exp.Count(this=exp.Star()), "_events")],
-        "__features__": [_output_for(f) for f in features],
+        "__features__": [_output_for(f, spec, codes, _count_windows(features)) for f in features],
     }
     return _render("cai_features", macro_name, cutoffs_table, values, lists)
 
@@ -278,5 +332,6 @@ def training_rows_sql(spec: PredictionSpec, features: list[Feature], parsed: Par
         "__features_rows__": features_query.subquery(),
         "__label_rows__": labels_query.subquery(),
         "__unmet_label__": exp.Boolean(this=not spec.goal.will_occur),
+        "__cutoffs__": exp.to_table(cutoffs_table),
     }
     return render_template("cai_training_rows", values)

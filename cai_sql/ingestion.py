@@ -15,7 +15,7 @@ import duckdb
 from sqlglot import exp
 
 from .canonical import mapped_select
-from .database import ensure_events_table, table_exists, transaction
+from .database import ensure_events_table, table_exists, transaction, use_utc
 from .errors import InputError
 from .mapping import EPOCH_UNITS, EventMapping, ProfileMapping
 from .readers import STAGE, check_readable, csv_header, detect_format, stage_file
@@ -87,9 +87,9 @@ def _fetch_dict(con: duckdb.DuckDBPyConnection, template: str, params: dict | No
 
 def _add_extra_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str]) -> None:
     """Add columns the incoming rows carry and ``table`` lacks (typed as they arrive)."""
-    existing = set(con.table(table).columns)
+    existing = {name.lower() for name in con.table(table).columns}  # DuckDB names ignore case
     for name, type_text in columns.items():
-        if name in existing:
+        if name.lower() in existing:
             continue
         alter = exp.Alter(
             this=exp.to_table(table),
@@ -134,6 +134,7 @@ def ingest_events(
     started = time.perf_counter()
     path, fmt, origin = _open(path, fmt)
     mapping = mapping or EventMapping()
+    use_utc(con)
     with transaction(con):
         stage = stage_file(con, path, fmt)
         shape, rows_read = _staged(con, stage, origin)
@@ -234,13 +235,13 @@ def _merged_profiles(profile_columns: list[str], incoming_columns: list[str]) ->
 
     A file with a subset of attributes updates those attributes only.
     """
-    incoming = set(incoming_columns)
+    incoming = {name.lower(): name for name in incoming_columns}  # DuckDB names ignore case
     columns = [exp.column("customer_id", table="i")]
     for name in profile_columns:
         if name == "customer_id":
             continue
-        source = "i" if name in incoming else "p"
-        columns.append(exp.alias_(exp.column(ident(name), table=source), name, quoted=True))
+        source = exp.column(ident(incoming[name.lower()]), table="i") if name.lower() in incoming else exp.column(ident(name), table="p")
+        columns.append(exp.alias_(source, name, quoted=True))
     return (
         exp.select(*columns)
         .from_(exp.alias_(exp.to_table("_cai_incoming"), "i", table=True))

@@ -29,6 +29,7 @@ from .errors import InputError
 EVENT_FIELDS = ("customer_id", "ts", "event_type", "value", "event_id")
 REQUIRED_EVENT_FIELDS = ("customer_id", "ts", "event_type")
 EPOCH_UNITS = ("epoch_s", "epoch_ms", "epoch_us")
+INTERNAL_COLUMNS = ("ts_raw", "value_raw", "_row")  # helper columns of an ingest
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,10 @@ def event_mapping_from(values: dict, origin: str) -> EventMapping:
         if key == "extra":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise InputError(f"{origin}: 'extra' must map new column names to source fields")
-            clash = sorted(set(value) & set(EVENT_FIELDS))
+            reserved = {name.lower() for name in (*EVENT_FIELDS, *INTERNAL_COLUMNS)}
+            clash = sorted(name for name in value if name.lower() in reserved)
             if clash:
-                raise InputError(f"{origin}: extra column(s) {', '.join(clash)} clash with canonical fields")
+                raise InputError(f"{origin}: extra column name(s) {', '.join(clash)} are reserved; choose other names")
         elif not isinstance(value, str) or not value:
             raise InputError(f"{origin}: mapping key '{key}' must be a non-empty field name")
     return EventMapping(**values)

@@ -34,6 +34,15 @@ ALLOWED_FUNCTIONS = {
     "ends_with", "contains", "regexp_matches", "prefix", "suffix", "strlen", "lcase", "ucase",
     "year", "month", "day", "hour", "dayofweek", "isodow", "dayofyear", "week", "date_part",
     "nullif", "ifnull", "greatest", "least", "starts_with",
+    # the names sqlglot gives some of the above once parsed
+    "day_of_week", "dayofweek_iso", "day_of_year", "week_of_year", "date_trunc", "timestamp_trunc",
+}
+# Casts only to plain built-in types: a cast to an extension type (INET, …) would make DuckDB
+# fetch that extension.
+ALLOWED_CAST_TYPES = {
+    "BOOLEAN", "TINYINT", "SMALLINT", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINT",
+    "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "VARCHAR", "TEXT", "CHAR", "DATE", "TIMESTAMP",
+    "TIMESTAMPTZ", "TIMESTAMPNTZ", "TIME", "INTERVAL",
 }
 
 
@@ -66,7 +75,7 @@ def parse_predicate(text: str, columns: Iterable[str], where: str) -> exp.Expres
         raise PredicateError(f"{where}: {text!r} is a statement, not an expression")
     if tree.find(exp.Query, exp.Subquery, exp.Exists) is not None:
         raise PredicateError(f"{where}: a subquery is not allowed in a predicate")
-    known = set(columns)
+    known = {name.lower(): name for name in columns}
     for node in tree.walk():
         if isinstance(node, exp.Anonymous):
             if node.name.lower() not in ALLOWED_FUNCTIONS:
@@ -75,14 +84,16 @@ def parse_predicate(text: str, columns: Iterable[str], where: str) -> exp.Expres
         named_ok = isinstance(node, exp.Func) and node.sql_name().lower() in ALLOWED_FUNCTIONS
         if not isinstance(node, ALLOWED_NODES) and not named_ok:
             raise PredicateError(f"{where}: {_describe(node)} is not allowed in a predicate")
+        if isinstance(node, exp.DataType) and node.this.name not in ALLOWED_CAST_TYPES:
+            raise PredicateError(f"{where}: casts to {node.sql('duckdb')} are not allowed in a predicate")
         if isinstance(node, exp.In) and node.args.get("query") is not None:
             raise PredicateError(f"{where}: a subquery is not allowed in a predicate")
         if isinstance(node, exp.Column):
             if node.table:
                 raise PredicateError(f"{where}: write column names without a table ({node.sql('duckdb')!r})")
-            if node.name not in known:
+            if node.name.lower() not in known:
                 raise PredicateError(
-                    f"{where}: unknown column '{node.name}' (known: {', '.join(sorted(known))})"
+                    f"{where}: unknown column '{node.name}' (known: {', '.join(sorted(known.values()))})"
                 )
     return tree
 

@@ -46,7 +46,12 @@ def detect_format(path: Path, fmt: str | None) -> str:
     return SUFFIX_FORMATS[suffix]
 
 
+GLOB_CHARACTERS = set("*?[")
+
+
 def check_readable(path: Path) -> None:
+    if GLOB_CHARACTERS & set(path.name):
+        raise InputError(f"{path}: DuckDB reads *, ? and [ in a file name as a pattern that may match other files; rename the file")
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if not path.is_file():
@@ -80,7 +85,7 @@ def stage_file(
 ) -> Stage:
     """Make ``path`` available as ``_cai_stage`` (dropped or rolled back with the transaction).
 
-    Parquet is read in place through a temporary view (DuckDB pushes the projection of the
+    Parquet is read in place through a view (dropped, or rolled back, with the ingest; DuckDB pushes the projection of the
     fields cai-sql needs into the scan, so a wide nested file is never copied); the path is an
     argument of DuckDB's relation API, never SQL text. CSV and JSON are copied into a temporary
     table: CSV events as text throughout (``text_columns is None``), so ids keep leading zeros and

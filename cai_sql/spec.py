@@ -17,6 +17,10 @@ from .database import table_exists
 from .errors import CaiError
 from .predicates import PredicateError, check_boolean, parse_predicate
 
+NUMERIC_PROFILE_TYPES = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+    "UBIGINT", "FLOAT", "DOUBLE", "BOOLEAN",
+}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 MAX_LOOKBACK_DAYS = 365
 DEFAULT_ACTIVE_DAYS = 45
@@ -201,6 +205,8 @@ def spec_from_dict(data: dict, source: str = "<python>") -> PredictionSpec:
         min_negatives=_int(problems, training, "min_negatives", "training.min_negatives", 500, 1, 10**9),
         source=source,
     )
+    if spec.active_days > spec.lookback_days:
+        problems.add("eligibility.active_days", f"{spec.active_days} exceeds lookback_days ({spec.lookback_days}); features and eligibility only see the lookback")
     overlap = set(spec.numeric_attributes) & set(spec.categorical_attributes)
     if overlap:
         problems.add("attributes", f"{', '.join(sorted(overlap))} listed as both numeric and categorical")
@@ -254,9 +260,12 @@ def check_against_database(spec: PredictionSpec, con: duckdb.DuckDBPyConnection)
     elif has_profiles:
         for index, text in enumerate(spec.eligibility_profiles):
             parsed["eligibility_profiles"].append(parse(text, f"eligibility.profiles[{index}]", profile_columns, "profiles"))
+        profile_types = dict(zip(profile_columns, (str(t) for t in con.table("profiles").types)))
         for kind, names in (("numeric", spec.numeric_attributes), ("categorical", spec.categorical_attributes)):
             for name in names:
                 if name not in profile_columns or name == "customer_id":
                     problems.add(f"attributes.{kind}", f"profiles has no column '{name}' (columns: {', '.join(profile_columns)})")
+                elif kind == "numeric" and profile_types[name] not in NUMERIC_PROFILE_TYPES and not profile_types[name].startswith("DECIMAL"):
+                    problems.add("attributes.numeric", f"profiles.{name} is {profile_types[name]}, not a number; list it under attributes.categorical")
     problems.raise_if_any()
     return parsed

@@ -21,9 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .database import connect, table_exists, transaction
+from .database import connect, table_exists, transaction, use_utc
 from .errors import CaiError, InputError
-from .export import export
+from .export import ExportError, export
 from .features import Feature, ParsedPredicates, features_sql, labels_sql, plan_features, training_rows_sql
 from .metrics import POOR_AUC, auc, evaluate
 from .progress import Reporter
@@ -122,6 +122,7 @@ def train(
 
 
 def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, started: float) -> TrainResult:
+    use_utc(con)
     parsed = ParsedPredicates(**check_against_database(spec, con))
     first_day, last_day, n_future, first_future, n_null = con.execute(sql_text("events_range"), {"now": now}).fetchall()[0]
     if first_day is None:
@@ -148,7 +149,7 @@ def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, star
         advance(1, 1)
     roles = np.asarray(rows.column("role").to_pylist())
     labels = np.asarray(rows.column("label").to_pylist(), dtype=int)
-    X = _matrix(rows, features)
+    X = _matrix(rows, features).astype(np.float32).astype(np.float64)  # the values ONNX will see
     is_train, is_valid = roles == "train", roles == "validation"
     y_train, y_valid = labels[is_train], labels[is_valid]
     positives, negatives = int(y_train.sum()), int((1 - y_train).sum())
@@ -175,16 +176,25 @@ def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, star
             candidates[name] = auc(y_valid, model.predict_proba(X[is_valid])[:, 1])
             fitted[name] = model
             advance(1, 1)
-    algorithm = max(candidates, key=candidates.get)
+    warnings = []
+    exported, algorithm = None, None
+    for name in sorted(candidates, key=candidates.get, reverse=True):
+        with reporter.step(f"{spec.name}: exporting {name} to ONNX and checking parity") as advance:
+            try:
+                exported, algorithm = export(fitted[name], X[is_valid], spec.name), name
+            except ExportError as exc:
+                failure = exc
+                warnings.append(f"{name} (validation AUC {candidates[name]:.3f}) was not kept: {exc}")
+            advance(1, 1)
+        if exported is not None:
+            break
+    if exported is None:
+        raise failure
     model = fitted[algorithm]
-    with reporter.step(f"{spec.name}: exporting {algorithm} to ONNX and checking parity") as advance:
-        exported = export(model, X[is_valid], spec.name)
-        advance(1, 1)
-    p_valid = model.predict_proba(X[is_valid].astype(np.float32).astype(np.float64))[:, 1]
+    p_valid = model.predict_proba(X[is_valid])[:, 1]
     metrics = evaluate(y_valid, p_valid)
     customers = np.asarray(rows.column("customer_id").to_pylist(), dtype=object)[is_valid].tolist()
     oracle = _oracle_auc(con, spec, validation_cutoff, customers, y_valid)
-    warnings = []
     if metrics["auc"] < POOR_AUC:
         warnings.append(f"model quality is poor: validation AUC {metrics['auc']:.3f} is below {POOR_AUC}")
     metrics.update({

@@ -159,3 +159,28 @@ def test_first_ingest_failing_creates_no_table(con, write):
 def test_bad_mapping_files(write, text, match):
     with pytest.raises(InputError, match=match):
         load_mapping_file(write("mapping.toml", text))
+
+
+def test_reserved_extra_column_names(loaded, write):
+    with pytest.raises(InputError, match=r"extra column name\(s\) TS, _row are reserved"):
+        cai_sql.ingest(loaded, write("x.csv", GOOD), mapping=cai_sql.mapping.event_mapping_from({"extra": {"_row": "value", "TS": "ts"}}, "--map"))
+
+
+def test_file_names_with_glob_characters(loaded, write):
+    write("a1.csv", GOOD)
+    assert_refused(loaded, r"a\*.csv: DuckDB reads \*, \? and \[ in a file name as a pattern", write("a*.csv", GOOD))
+
+
+def test_profile_columns_differing_only_in_case_are_one_column(loaded, write):
+    cai_sql.ingest(loaded, write("p1.csv", "customer_id,region\na,EU\n"), profiles=True)
+    cai_sql.ingest(loaded, write("p2.csv", "customer_id,Region\nb,US\n"), profiles=True)
+    assert rows(loaded, "SELECT customer_id, region FROM profiles WHERE region IS NOT NULL ORDER BY 1") == [("a", "EU"), ("b", "US")]
+
+
+def test_timestamps_are_utc_on_a_callers_own_connection(tmp_path, write):
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "own.duckdb"))
+    con.execute("SET TimeZone = 'America/New_York'")
+    cai_sql.ingest(con, write("tz.csv", "customer_id,ts,event_type\na,2025-01-01T10:00:00Z,e\nb,2025-01-01 10:00:00,e\n"))
+    assert [r[0].hour for r in rows(con, "SELECT ts FROM events ORDER BY customer_id")] == [10, 10]

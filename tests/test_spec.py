@@ -85,3 +85,21 @@ def test_unsafe_or_invalid_predicates(text, match):
 ])
 def test_ordinary_predicates_are_accepted(text):
     parse_predicate(text, EVENT_COLUMNS, "x")
+
+
+def test_casts_to_extension_types_are_refused():
+    with pytest.raises(PredicateError, match=r"casts to INET are not allowed"):
+        parse_predicate("CAST(event_type AS INET) IS NULL", EVENT_COLUMNS, "x")
+
+
+@pytest.mark.parametrize("text", [
+    "dayofweek(ts) = 6", "isodow(ts) >= 6", "dayofyear(ts) > 300", "date_trunc('month', ts) = DATE '2026-01-01'",
+    "EVENT_TYPE = 'commerce.purchases'",
+])
+def test_renamed_functions_and_column_case(text):
+    parse_predicate(text, EVENT_COLUMNS, "x")
+
+
+def test_active_days_cannot_exceed_the_lookback():
+    with pytest.raises(SpecError, match=r"eligibility.active_days: 60 exceeds lookback_days \(14\)"):
+        spec_from_dict({"name": "m", "lookback_days": 14, "goal": {"any_of": ["true"]}, "eligibility": {"active_days": 60}})

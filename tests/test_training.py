@@ -221,7 +221,8 @@ def test_poor_quality_warns(tmp_path):
                NULL::DOUBLE AS value, NULL::VARCHAR AS event_id
         FROM range(3000 * 200) t(i)
     """)
-    spec = {"name": "lottery", "lookback_days": 30, "goal": {"any_of": ["event_type = 'lottery.win'"], "window_days": 3},
+    spec = {"name": "lottery", "lookback_days": 30, "eligibility": {"active_days": 30},
+            "goal": {"any_of": ["event_type = 'lottery.win'"], "window_days": 3},
             "training": {"min_positives": 100, "min_negatives": 100, "snapshots": 3}}
     result = train(con, spec_from_dict(spec), now=dt.datetime(2026, 8, 1))
     assert result.warnings and "model quality is poor" in result.warnings[0]
@@ -256,3 +257,37 @@ snapshots = 3
     bad.write_text('name = "x"\n[goal]\nany_of = ["1=1; DROP TABLE events"]\n')
     refusal = run_cai("train", "bad.toml", "--db", str(db), cwd=tmp_path)
     assert refusal.returncode == 1 and refusal.stderr.startswith("Error: ") and "holds 2 statements" in refusal.stderr
+
+
+def test_numeric_attribute_must_be_numeric(tcon):
+    spec = {**PURCHASE, "attributes": {"numeric": ["loyalty_tier"]}}
+    refused(tcon, spec, SpecError, r"attributes.numeric: profiles.loyalty_tier is VARCHAR, not a number; list it under attributes.categorical")
+
+
+def test_levels_that_slug_alike_get_distinct_feature_names(tcon):
+    tcon.execute("ALTER TABLE profiles ADD COLUMN city VARCHAR")
+    tcon.execute("UPDATE profiles SET city = CASE WHEN hash(customer_id) % 3 = 0 THEN '東京' WHEN hash(customer_id) % 3 = 1 THEN '大阪' ELSE 'Gold' END")
+    result = train(tcon, spec_from_dict({**PURCHASE, "attributes": {"categorical": ["city"]}}), now=NOW)
+    city = {f["name"]: f["description"] for f in result.record.features if f["name"].startswith("attr_city")}
+    assert sorted(city) == ["attr_city_gold", "attr_city_x", "attr_city_x_2"]
+    assert {"Profile city is 東京", "Profile city is 大阪"} <= set(city.values())
+
+
+def test_parity_failure_of_the_best_candidate_falls_back(tcon, monkeypatch):
+    import cai_sql.training as training_module
+
+    real_export = training_module.export
+    calls = []
+
+    def export_refusing_the_first(model, X, name):
+        calls.append(model)
+        if len(calls) == 1:
+            raise ExportError("the ONNX export differs (injected)")
+        return real_export(model, X, name)
+
+    monkeypatch.setattr(training_module, "export", export_refusing_the_first)
+    result = train(tcon, spec_from_dict({**PURCHASE, "attributes": {}}), now=NOW)
+    candidates = result.record.metrics["candidates"]
+    best, runner_up = sorted(candidates, key=candidates.get, reverse=True)
+    assert result.record.algorithm == runner_up and result.record.auc == candidates[runner_up]
+    assert result.warnings[0].startswith(f"{best} (validation AUC {candidates[best]:.3f}) was not kept")
