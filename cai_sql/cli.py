@@ -99,7 +99,7 @@ def _print_summary(summary: EventsSummary) -> None:
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the generated files go [default: cai_demo_data/ beside the database].")
 def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
-    """Generate a demo customer base and load it, end to end."""
+    """Generate a demo customer base, load it and train two predictions."""
     result = run_demo(db, customers=customers, seed=seed, data_dir=data_dir, reporter=RichReporter())
     for report in result.ingests:
         console.print(report.summary(), highlight=False)
