@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/cai demo
 
 test: $(STAMP)
+	$(BIN)/ruff check cai_sql udfs sql tests bench
 	$(BIN)/python -m pytest
 
 test-slow: $(STAMP)

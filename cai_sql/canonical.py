@@ -14,7 +14,7 @@ from sqlglot import exp
 from .errors import InputError
 from .mapping import EPOCH_UNITS, EventMapping
 from .readers import STAGE
-from .schema import INTEGER_TYPE_IDS, NUMERIC_TYPE_IDS, TIME_TYPE_IDS, Shape
+from .schema import NUMERIC_TYPE_IDS, TIME_TYPE_IDS, Shape
 from .sqltree import field_path, func, placeholder
 
 

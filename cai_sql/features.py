@@ -247,10 +247,6 @@ class ParsedPredicates:
     custom_events: list[exp.Expression]
 
 
-def _flag(tree: exp.Expression) -> exp.Expression:
-    return exp.func("coalesce", exp.paren(qualify(tree, "e")), exp.true())
-
-
 def _false_flag(tree: exp.Expression) -> exp.Expression:
     return exp.func("coalesce", exp.paren(qualify(tree, "e")), exp.false())
 

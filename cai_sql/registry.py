@@ -62,7 +62,7 @@ def list_models(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 def load_model(con: duckdb.DuckDBPyConnection, model: str, version: int | None = None) -> ModelRecord:
     if not table_exists(con, "cai_models"):
-        raise UnknownModelError(f"no models are registered yet; train one with `cai train SPEC.toml`")
+        raise UnknownModelError("no models are registered yet; train one with `cai train SPEC.toml`")
     rows = con.execute(sql_text("model_card"), {"model": model, "version": version}).fetchall()
     if not rows:
         known = sorted({row[0] for row in list_models(con)})

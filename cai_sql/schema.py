@@ -11,7 +11,6 @@ NUMERIC_TYPE_IDS = {
     "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
     "uinteger", "ubigint", "uhugeint", "float", "double", "decimal",
 }
-INTEGER_TYPE_IDS = NUMERIC_TYPE_IDS - {"float", "double", "decimal"}
 TIME_TYPE_IDS = {"timestamp", "timestamp with time zone", "timestamp_s", "timestamp_ms", "timestamp_ns", "date"}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -28,7 +28,7 @@ from .features import Feature, ParsedPredicates, features_sql, labels_sql, plan_
 from .metrics import POOR_AUC, auc, evaluate
 from .progress import Reporter
 from .registry import ModelRecord, ensure_registry, macro_names, next_version, register
-from .spec import PredictionSpec, SpecError, check_against_database, load_spec
+from .spec import PredictionSpec, check_against_database, load_spec
 from .sqlfiles import sql_text
 
 
