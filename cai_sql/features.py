@@ -173,13 +173,13 @@ def _selector(feature: Feature, codes: list[str], custom_flags: dict[str, str]) 
     return exp.column(custom_flags[feature.source], table="w")
 
 
-def _count_windows(features: list[Feature]) -> dict[str, list[int]]:
-    """Per source, the count windows its features use, in ascending order."""
+def _count_windows(features: list[Feature], codes: list[str], custom_names: list[str]) -> dict[str, list[int]]:
+    """Per source (by its column stem), the count windows its features use, in ascending order."""
     windows: dict[str, list[int]] = {}
     for f in features:
         if f.kind in ("count", "custom_count"):
-            windows.setdefault(f.source, []).append(f.days)
-    return {source: sorted(days) for source, days in windows.items()}
+            windows.setdefault(_source_key(f, codes, custom_names), []).append(f.days)
+    return {stem: sorted(days) for stem, days in windows.items()}
 
 
 def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str], custom_flags: dict[str, str]) -> list[exp.Expression]:
@@ -188,7 +188,7 @@ def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str],
     unpacked by :func:`_output_for`."""
     lookback = spec.lookback_days
     custom_names = [c.name for c in spec.custom_events]
-    windows = _count_windows(features)
+    windows = _count_windows(features, codes, custom_names)
     aggregates, done = [], set()
     for f in features:
         if f.kind not in ("count", "recency", "value_sum", "custom_count", "custom_recency"):
@@ -198,7 +198,7 @@ def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str],
         if f.kind in ("count", "custom_count") and (stem, "n") not in done:
             done.add((stem, "n"))
             packed = None
-            for slot, days in enumerate(windows[f.source]):
+            for slot, days in enumerate(windows[stem]):
                 within = _age_within(days, lookback)
                 flag = exp.cast(within if within is not None else exp.true(), "BIGINT")
                 term = exp.BitwiseLeftShift(this=flag, expression=_number(COUNT_BITS * slot)) if slot else flag
@@ -216,7 +216,7 @@ def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], window
     custom_names = [c.name for c in spec.custom_events]
     if feature.kind in ("count", "custom_count"):
         stem = _source_key(feature, codes, custom_names)
-        slot = windows[feature.source].index(feature.days)
+        slot = windows[stem].index(feature.days)
         packed = exp.column(f"_{stem}_n", table="a")
         shifted = exp.BitwiseRightShift(this=packed, expression=_number(COUNT_BITS * slot)) if slot else packed
         value = exp.func("coalesce", exp.BitwiseAnd(this=exp.paren(shifted), expression=_number(COUNT_MASK)), _number(0))
@@ -301,7 +301,8 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
     lists = {
         "__event_flags__": flag_list,
         "__aggregates__": aggregates or [exp.alias_(exp.Count(this=exp.Star()), "_events")],
-        "__features__": [_output_for(f, spec, codes, _count_windows(features)) for f in features],
+        "__features__": [_output_for(f, spec, codes, _count_windows(features, codes, [c.name for c in spec.custom_events]))
+                         for f in features],
     }
     return _render("cai_features", macro_name, cutoffs_table, values, lists)
 

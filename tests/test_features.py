@@ -200,3 +200,12 @@ def test_events_outside_the_window_never_change_labels(pcon, base, changed, cuto
     first = labels_at(pcon, cutoff.date())
     load(pcon, inside + outside_b)
     assert labels_at(pcon, cutoff.date()) == first
+
+
+def test_custom_event_named_like_an_event_type(con):
+    """Sources are keyed by kind, so a custom event called like an event type keeps its own counts."""
+    load(con)
+    con.execute("INSERT INTO events VALUES ('a', TIMESTAMP '2026-02-27 10:00:00', 'big', NULL, NULL)")
+    install(con, {**SPEC, "custom_events": [{"name": "big", "predicate": "event_type = 'commerce.purchases' AND value >= 60"}]})
+    a = features_at(con)["a"]
+    assert a["n_big_7d"] == 1 and a["n_custom_big_7d"] == 1 and a["n_custom_big_90d"] == 2
