@@ -20,11 +20,11 @@ field. It can be written in a TOML file::
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import InputError
+from .tomlfiles import read_toml
 
 EVENT_FIELDS = ("customer_id", "ts", "event_type", "value", "event_id")
 REQUIRED_EVENT_FIELDS = ("customer_id", "ts", "event_type")
@@ -99,13 +99,7 @@ def parse_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 def load_mapping_file(path: str | Path) -> tuple[EventMapping, ProfileMapping]:
     """Read the ``[events]`` and ``[profiles]`` sections of a TOML mapping file."""
-    path = Path(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"mapping file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"mapping file {path} is not valid TOML: {exc}") from None
+    document = read_toml(path, "mapping", InputError)
     unknown = sorted(set(document) - {"events", "profiles"})
     if unknown:
         raise InputError(f"{path}: unknown section(s) {', '.join(unknown)}; use [events] and [profiles]")

@@ -7,7 +7,6 @@ naming the file and the key, so a user fixes a spec in one pass.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import duckdb
 from .database import table_exists
 from .errors import CaiError
 from .predicates import PredicateError, check_boolean, parse_predicate
+from .tomlfiles import read_toml
 
 NUMERIC_PROFILE_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -216,14 +216,7 @@ def spec_from_dict(data: dict, source: str = "<python>") -> PredictionSpec:
 
 def load_spec(path: str | Path) -> PredictionSpec:
     """Read a spec from a TOML file."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"spec file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}") from None
-    return spec_from_dict(data, str(path))
+    return spec_from_dict(read_toml(path, "spec", SpecError), str(path))
 
 
 def check_against_database(spec: PredictionSpec, con: duckdb.DuckDBPyConnection) -> dict:
