@@ -26,7 +26,8 @@ from .generate import DEFAULT_DAYS, DEFAULT_END, generate
 from .ingestion import ingest
 from .mapping import EventMapping, ProfileMapping, event_mapping_from, load_mapping_file, parse_pairs
 from .model_card import model_card
-from .registry import list_models, load_model, macro_names
+from .macros import names as macro_names
+from .registry import list_models, load_model
 from .summary import EventsSummary, summarize
 from .training import train
 from .xdm import DEFAULT_NAMESPACE

@@ -16,7 +16,8 @@ from .sqlfiles import sql_text
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (or create) a cai-sql database; ``None`` or ``":memory:"`` gives an in-memory one.
 
-    Timestamps are stored as naive UTC, so the session time zone is pinned to UTC: the same file
+    The connection comes with the scoring functions (``cai_score``, ``cai_explain``) of every
+    registered model. Timestamps are stored as naive UTC, so the session time zone is pinned to UTC: the same file
     gives the same features on every machine.
     """
     target = ":memory:" if path is None else str(path)
@@ -32,6 +33,9 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     # Nothing a user writes (a cast in a predicate, a file) may make DuckDB download an extension.
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET threads = $threads", {"threads": os.cpu_count() or 1})
+    from .udfs import register  # the functions need the registry modules, which need this one
+
+    register(con)
     return con
 
 

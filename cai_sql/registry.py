@@ -10,6 +10,7 @@ import duckdb
 
 from .database import table_exists
 from .errors import CaiError
+from .explain import Explainer, LinearTerms
 from .sqlfiles import sql_text
 
 
@@ -19,6 +20,7 @@ class UnknownModelError(CaiError):
 
 def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql_text("cai_models"))
+    con.execute(sql_text("upgrade_cai_models"))
     con.execute(sql_text("cai_model_evaluation"))
 
 
@@ -43,9 +45,12 @@ class ModelRecord:
     validation_cutoff: dt.date
 
 
-def register(con: duckdb.DuckDBPyConnection, record: ModelRecord, onnx: bytes) -> None:
+def register(con: duckdb.DuckDBPyConnection, record: ModelRecord, onnx: bytes, *, explainer: Explainer,
+             linear_terms: LinearTerms | None, score_scale: list[float]) -> None:
     """Insert one model version (the caller holds the transaction)."""
     con.execute(sql_text("register_model"), {
+        "explainer": explainer.onnx, "explainer_sha256": explainer.sha256, "explainer_bias": explainer.bias,
+        "linear_terms": None if linear_terms is None else json.dumps(linear_terms.to_dict()), "score_scale": score_scale,
         "model": record.model, "version": record.version, "created_at": record.created_at,
         "model_type": record.model_type, "algorithm": record.algorithm, "sha256": record.sha256,
         "onnx": onnx, "n_features": record.n_features, "features": json.dumps(record.features),
@@ -73,11 +78,6 @@ def load_model(con: duckdb.DuckDBPyConnection, model: str, version: int | None =
                        json.loads(spec), json.loads(metrics), auc, list(cutoffs), validation)
 
 
-def macro_names(model: str, version: int) -> dict[str, str]:
-    """The persisted table macros of a model version and the latest-version aliases."""
-    return {
-        "features": f"cai_features_{model}",
-        "features_version": f"cai_features_{model}_v{version}",
-        "labels": f"cai_labels_{model}",
-        "labels_version": f"cai_labels_{model}_v{version}",
-    }
+def registered_models(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The names of every registered model."""
+    return sorted({row[0] for row in list_models(con)})

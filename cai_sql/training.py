@@ -21,15 +21,21 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from . import udfs
 from .database import connect, table_exists, transaction, use_utc
 from .errors import CaiError, InputError
+from .explain import ExplainerError, LinearTerms, build_explainer
 from .export import ExportError, export
 from .features import Feature, ParsedPredicates, features_sql, labels_sql, plan_features, training_rows_sql
 from .metrics import POOR_AUC, auc, evaluate
 from .progress import Reporter
-from .registry import ModelRecord, ensure_registry, macro_names, next_version, register
+from .macros import any_model_features_sql, features_macro_sql, linear_explain_sql, linear_score_sql, names as macro_names
+from .registry import ModelRecord, ensure_registry, next_version, register, registered_models
 from .spec import PredictionSpec, check_against_database, load_spec
 from .sqlfiles import sql_text
+
+
+SCORE_SCALE_POINTS = 1001  # quantiles of the validation probabilities that define score 0–100
 
 
 class TrainingError(CaiError):
@@ -52,6 +58,25 @@ class TrainResult:
         if self.oracle_auc is not None:
             text += f"; oracle AUC {self.oracle_auc:.3f} (model/oracle {r.auc / self.oracle_auc:.2f})"
         return text
+
+
+def _create_macros(con, spec: PredictionSpec, record: ModelRecord, features: list[Feature], parsed: ParsedPredicates,
+                   linear: LinearTerms | None, *, has_profiles: bool) -> None:
+    """The version's persisted macros and the latest-version aliases (inside the registration transaction)."""
+    names = macro_names(spec.name, record.version)
+    feature_names = [f.name for f in features]
+    feature_set = f"{spec.name}@v{record.version}"
+    con.execute(features_sql(spec, features, parsed, has_profiles=has_profiles, macro_name=names["rows"]))
+    for key in ("features", "features_version"):
+        con.execute(features_macro_sql(names[key], names["rows"], feature_names, feature_set))
+    for key in ("labels", "labels_version"):
+        con.execute(labels_sql(spec, parsed, macro_name=names[key]))
+    if linear is not None:
+        for key in ("linear_score", "linear_score_version"):
+            con.execute(linear_score_sql(names[key], linear, feature_names))
+        for key in ("linear_explain", "linear_explain_version"):
+            con.execute(linear_explain_sql(names[key], linear, record.features))
+    con.execute(any_model_features_sql(registered_models(con)))
 
 
 def plan_cutoffs(spec: PredictionSpec, first_day: dt.date, last_day: dt.date) -> tuple[list[dt.date], dt.date]:
@@ -181,9 +206,11 @@ def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, star
     for name in sorted(candidates, key=candidates.get, reverse=True):
         with reporter.step(f"{spec.name}: exporting {name} to ONNX and checking parity") as advance:
             try:
-                exported, algorithm = export(fitted[name], X[is_valid], spec.name), name
-            except ExportError as exc:
-                failure = exc
+                exported = export(fitted[name], X[is_valid], spec.name)
+                explainer, linear = build_explainer(fitted[name], name, exported.onnx, X[is_valid])
+                algorithm = name
+            except (ExportError, ExplainerError) as exc:
+                exported, failure = None, exc
                 warnings.append(f"{name} (validation AUC {candidates[name]:.3f}) was not kept: {exc}")
             advance(1, 1)
         if exported is not None:
@@ -192,6 +219,7 @@ def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, star
         raise failure
     model = fitted[algorithm]
     p_valid = model.predict_proba(X[is_valid])[:, 1]
+    score_scale = np.quantile(p_valid, np.linspace(0.0, 1.0, SCORE_SCALE_POINTS)).tolist()
     metrics = evaluate(y_valid, p_valid)
     customers = np.asarray(rows.column("customer_id").to_pylist(), dtype=object)[is_valid].tolist()
     oracle = _oracle_auc(con, spec, validation_cutoff, customers, y_valid)
@@ -221,12 +249,9 @@ def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, star
             features=[f.to_dict() for f in features], spec=spec.to_dict(), metrics=metrics, auc=metrics["auc"],
             training_cutoffs=train_cutoffs, validation_cutoff=validation_cutoff,
         )
-        register(con, record, exported.onnx)
-        names = macro_names(spec.name, version)
-        for key in ("features", "features_version"):
-            con.execute(features_sql(spec, features, parsed, has_profiles=has_profiles, macro_name=names[key]))
-        for key in ("labels", "labels_version"):
-            con.execute(labels_sql(spec, parsed, macro_name=names[key]))
+        register(con, record, exported.onnx, explainer=explainer, linear_terms=linear, score_scale=score_scale)
+        _create_macros(con, spec, record, features, parsed, linear, has_profiles=has_profiles)
+    udfs.refresh(con)
     for warning in warnings:
         reporter.note(f"Warning: {warning}")
     return TrainResult(record, candidates, oracle, tuple(warnings), time.perf_counter() - started)

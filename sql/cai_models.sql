@@ -1,6 +1,9 @@
 -- cai_models: the model registry. One row per trained model version: its ONNX bytes and their
 -- sha256, the spec it was trained from, the feature list (name, description, how it is computed),
--- and its held-out metrics (AUC, PR-AUC, log loss, Brier, deciles, calibration, class balance).
+-- and its held-out metrics (AUC, PR-AUC, log loss, Brier, deciles, calibration, class balance);
+-- the reason-code graph (explainer: ONNX bytes mapping features to per-feature contributions to
+-- the log-odds, with its sha256 and bias), the linear terms of a linear model (for its SQL
+-- macros), and the score scale (the validation probabilities' quantiles that fix what a score means).
 -- Grain: one row per model and version. Parameters: none.
 CREATE TABLE IF NOT EXISTS cai_models (
     model             VARCHAR   NOT NULL,
@@ -17,5 +20,10 @@ CREATE TABLE IF NOT EXISTS cai_models (
     auc               DOUBLE    NOT NULL,
     training_cutoffs  DATE[]    NOT NULL,
     validation_cutoff DATE      NOT NULL,
+    explainer         BLOB,
+    explainer_sha256  VARCHAR,
+    explainer_bias    DOUBLE,
+    linear_terms      JSON,
+    score_scale       DOUBLE[],
     PRIMARY KEY (model, version)
 );

@@ -1,0 +1,188 @@
+"""Reason codes as an ONNX graph: per-feature contributions to the model's margin (log-odds).
+
+Trees (HistGradientBoosting): Saabas path contributions. Every node gets its expected output
+E[node] (leaves: their value; split nodes: the sample-weighted mean of their children); walking
+from the root to a leaf, each split hands E[child] − E[parent] to the feature it splits on. So
+each leaf carries a fixed vector of per-feature sums, and all trees fold into one
+``TreeEnsembleRegressor`` with one target per feature, routed exactly like the exported
+classifier (same thresholds, same missing-value directions). Contributions plus the bias
+(Σ E[root] + the baseline) add up to the margin: exact, by telescoping.
+
+Linear (imputer → scaler → logistic regression): contribution = coef · (x − mean) on the scaled
+inputs, i.e. coef_j · z_j, which is 0 for a customer at the training mean; bias = intercept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+from .errors import CaiError
+from .export import INPUT_NAME, session
+
+CONTRIBUTIONS = "contributions"
+ML_OPSET = 3
+PARITY_TOLERANCE = 1e-5
+
+
+class ExplainerError(CaiError):
+    """The reason-code graph does not reproduce the model."""
+
+
+@dataclass(frozen=True)
+class Explainer:
+    """ONNX bytes mapping a float32 feature matrix to an (n, k) contribution matrix, plus the bias."""
+
+    onnx: bytes
+    sha256: str
+    bias: float
+
+
+def _finish(graph: onnx.GraphProto, bias: float) -> Explainer:
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", ML_OPSET)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    data = model.SerializeToString()
+    return Explainer(data, hashlib.sha256(data).hexdigest(), float(bias))
+
+
+def _io(n_features: int) -> tuple[onnx.ValueInfoProto, onnx.ValueInfoProto]:
+    source = helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, [None, n_features])
+    target = helper.make_tensor_value_info(CONTRIBUTIONS, TensorProto.FLOAT, [None, n_features])
+    return source, target
+
+
+def _tree_attributes(classifier_onnx: bytes) -> dict:
+    graph = onnx.load_from_string(classifier_onnx).graph
+    node = next(n for n in graph.node if n.op_type in ("TreeEnsembleClassifier", "TreeEnsembleRegressor"))
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _path_contributions(nodes: np.ndarray, n_features: int) -> tuple[float, dict[int, np.ndarray]]:
+    """E[root] and, per leaf index, the per-feature sums of E[child] − E[parent] on its path."""
+    expected = np.zeros(len(nodes))
+    for index in range(len(nodes) - 1, -1, -1):  # children come after their parent in sklearn's arrays
+        node = nodes[index]
+        if node["is_leaf"]:
+            expected[index] = node["value"]
+        else:
+            left, right = node["left"], node["right"]
+            weights = nodes["count"][[left, right]].astype(float)
+            expected[index] = float(np.dot(weights, expected[[left, right]]) / max(weights.sum(), 1.0))
+    leaves: dict[int, np.ndarray] = {}
+    stack = [(0, np.zeros(n_features))]
+    while stack:
+        index, path = stack.pop()
+        node = nodes[index]
+        if node["is_leaf"]:
+            leaves[index] = path
+            continue
+        for child in (node["left"], node["right"]):
+            step = path.copy()
+            step[node["feature_idx"]] += expected[child] - expected[index]
+            stack.append((child, step))
+    return float(expected[0]), leaves
+
+
+def tree_explainer(model, classifier_onnx: bytes, n_features: int) -> Explainer:
+    """Saabas contributions of a binary HistGradientBoostingClassifier, routed as in ``classifier_onnx``."""
+    routing = _tree_attributes(classifier_onnx)
+    if any(nodes["is_categorical"].any() for (predictor,) in model._predictors for nodes in [predictor.nodes]):
+        raise ExplainerError("reason codes need numeric splits; encode categorical attributes in SQL")
+    bias = float(np.ravel(model._baseline_prediction)[0])
+    target_trees, target_nodes, target_ids, target_weights = [], [], [], []
+    for tree, (predictor,) in enumerate(model._predictors):
+        root, leaves = _path_contributions(predictor.nodes, n_features)
+        bias += root
+        for leaf, contributions in sorted(leaves.items()):
+            for feature in np.flatnonzero(contributions):
+                target_trees.append(tree)
+                target_nodes.append(int(leaf))
+                target_ids.append(int(feature))
+                target_weights.append(float(contributions[feature]))
+    regressor = helper.make_node(
+        "TreeEnsembleRegressor", [INPUT_NAME], [CONTRIBUTIONS], domain="ai.onnx.ml",
+        n_targets=n_features, aggregate_function="SUM", post_transform="NONE",
+        base_values=[0.0] * n_features,
+        nodes_treeids=routing["nodes_treeids"], nodes_nodeids=routing["nodes_nodeids"],
+        nodes_featureids=routing["nodes_featureids"], nodes_values=routing["nodes_values"],
+        nodes_modes=routing["nodes_modes"], nodes_truenodeids=routing["nodes_truenodeids"],
+        nodes_falsenodeids=routing["nodes_falsenodeids"],
+        nodes_missing_value_tracks_true=routing["nodes_missing_value_tracks_true"],
+        target_treeids=target_trees, target_nodeids=target_nodes, target_ids=target_ids,
+        target_weights=target_weights,
+    )
+    source, target = _io(n_features)
+    return _finish(helper.make_graph([regressor], "cai_explainer", [source], [target]), bias)
+
+
+@dataclass(frozen=True)
+class LinearTerms:
+    """A fitted imputer → scaler → logistic regression as plain numbers (also rendered as SQL)."""
+
+    fill: list[float]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+
+    def to_dict(self) -> dict:
+        return {"fill": self.fill, "mean": self.mean, "scale": self.scale, "coef": self.coef, "intercept": self.intercept}
+
+
+def linear_terms(pipeline) -> LinearTerms:
+    imputer, scaler, classifier = (step for _, step in pipeline.steps)
+    return LinearTerms(
+        fill=[float(v) for v in imputer.statistics_], mean=[float(v) for v in scaler.mean_],
+        scale=[float(v) for v in scaler.scale_], coef=[float(v) for v in classifier.coef_[0]],
+        intercept=float(classifier.intercept_[0]),
+    )
+
+
+def linear_explainer(terms: LinearTerms) -> Explainer:
+    """coef · (x − mean) / scale with missing values imputed as in training, as an ONNX graph."""
+    n_features = len(terms.coef)
+    imputer = helper.make_node("Imputer", [INPUT_NAME], ["imputed"], domain="ai.onnx.ml",
+                               imputed_value_floats=terms.fill, replaced_value_float=float("nan"))
+    scaler = helper.make_node("Scaler", ["imputed"], ["scaled"], domain="ai.onnx.ml",
+                              offset=terms.mean, scale=[1.0 / s for s in terms.scale])
+    coef = helper.make_tensor("coef", TensorProto.FLOAT, [1, n_features], terms.coef)
+    multiply = helper.make_node("Mul", ["scaled", "coef"], [CONTRIBUTIONS])
+    source, target = _io(n_features)
+    graph = helper.make_graph([imputer, scaler, multiply], "cai_explainer", [source], [target], initializer=[coef])
+    return _finish(graph, terms.intercept)
+
+
+def contributions(explainer_onnx: bytes, X: np.ndarray) -> np.ndarray:
+    """The (n, k) contribution matrix for a float32 feature matrix."""
+    (result,) = session(explainer_onnx).run(None, {INPUT_NAME: np.ascontiguousarray(X, dtype=np.float32)})
+    return result
+
+
+def sigmoid(margin: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-margin))
+
+
+def build_explainer(model, algorithm: str, classifier_onnx: bytes, X_check: np.ndarray) -> tuple[Explainer, LinearTerms | None]:
+    """The explainer for a fitted candidate, refused unless bias + Σ contributions reproduces sklearn."""
+    n_features = X_check.shape[1]
+    terms = None
+    if algorithm == "logistic_regression":
+        terms = linear_terms(model)
+        explainer = linear_explainer(terms)
+    else:
+        explainer = tree_explainer(model, classifier_onnx, n_features)
+    X32 = np.asarray(X_check, dtype=np.float32)
+    expected = model.predict_proba(X32.astype(np.float64))[:, 1]
+    got = sigmoid(explainer.bias + contributions(explainer.onnx, X32).astype(np.float64).sum(axis=1))
+    difference = float(np.max(np.abs(expected - got))) if expected.size else 0.0
+    if not difference <= PARITY_TOLERANCE:
+        raise ExplainerError(
+            f"reason codes do not add up to the model: bias + contributions differ from scikit-learn by "
+            f"{difference:.2e} (limit {PARITY_TOLERANCE:.0e}); the model was not registered"
+        )
+    return explainer, terms
