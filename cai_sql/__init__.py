@@ -9,6 +9,8 @@ Public API::
     cai_sql.generate("demo_data", customers=10_000, seed=7)
     cai_sql.run_demo("cai_demo.duckdb")
     result = cai_sql.train(con, "purchase_30d.toml")      # registers an ONNX model
+    run = cai_sql.score(con, "purchase_30d")                 # a scoring run into cai_scores
+    con.sql("SELECT cai_score('purchase_30d', f) FROM cai_features_purchase_30d(DATE '2026-11-01') AS f")
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -21,6 +23,8 @@ from .ingestion import IngestReport, ingest
 from .mapping import EventMapping, ProfileMapping, load_mapping_file
 from .model_card import model_card
 from .registry import ModelRecord, list_models, load_model
+from .scoring import RunResult, list_runs, score
+from .udfs import ScoringError, register as register_udfs
 from .spec import CustomEvent, Goal, PredictionSpec, SpecError, load_spec, spec_from_dict
 from .summary import EventsSummary, summarize
 from .training import TrainingError, TrainResult, train
@@ -39,7 +43,12 @@ __all__ = [
     "SpecError",
     "TrainResult",
     "TrainingError",
+    "RunResult",
+    "ScoringError",
     "list_models",
+    "list_runs",
+    "register_udfs",
+    "score",
     "load_model",
     "load_spec",
     "model_card",

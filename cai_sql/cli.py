@@ -21,6 +21,8 @@ from . import __version__
 from .database import connect
 from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, MIN_CUSTOMERS, run_demo
 from .progress import Reporter
+from .scoring import list_runs, score
+from .udfs import DEFAULT_FACTORS
 from .errors import CaiError
 from .generate import DEFAULT_DAYS, DEFAULT_END, generate
 from .ingestion import ingest
@@ -29,7 +31,7 @@ from .model_card import model_card
 from .macros import names as macro_names
 from .registry import list_models, load_model
 from .summary import EventsSummary, summarize
-from .training import train
+from .training import ALGORITHMS, train
 from .xdm import DEFAULT_NAMESPACE
 
 console = Console()
@@ -107,11 +109,15 @@ def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
     _print_summary(result.summary)
     for trained in result.models:
         console.print(trained.summary(), highlight=False)
+    latest = {run.model: run for run in result.runs}
+    for run in latest.values():
+        console.print(f"Latest {run.summary()}", highlight=False)
     console.print(
-        f"Wrote {result.db} (tables events, profiles, demo_purchase_intent, cai_models; view "
-        f"cai_model_evaluation; macros cai_features_<model>, cai_labels_<model>) and generated files and specs in "
-        f"{result.data_dir}/.\nExplore it: [bold]cai summary --db {result.db}[/], [bold]cai models --db {result.db}[/], "
-        f"[bold]cai models show purchase_30d --db {result.db}[/]", highlight=False,
+        f"Wrote {result.db} (tables events, profiles, demo_purchase_intent, cai_models, cai_runs, cai_scores "
+        f"({len(result.runs)} weekly runs); views cai_latest_scores, cai_score_history, cai_model_evaluation; macros "
+        f"cai_features_<model>, cai_labels_<model>) and generated files and specs in {result.data_dir}/.\n"
+        f"Explore it: [bold]cai runs --db {result.db}[/], [bold]cai models show purchase_30d --db {result.db}[/], "
+        f"or in SQL: [bold]SELECT bucket, count(*) FROM cai_latest_scores GROUP BY ALL[/]", highlight=False,
     )
 
 
@@ -174,14 +180,52 @@ def ingest_command(path: Path, db: Path, profiles: bool, fmt: str | None, mappin
 
 @main.command(name="train")
 @click.argument("spec_path", metavar="SPEC.toml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--algorithm", "algorithms", multiple=True, type=click.Choice(ALGORITHMS),
+              help="Only fit these candidates (repeatable) [default: both, keep the better].")
 @db_option
-def train_command(spec_path: Path, db: Path) -> None:
+def train_command(spec_path: Path, algorithms: tuple[str, ...], db: Path) -> None:
     """Train a prediction from a spec, export it to ONNX and register it."""
-    result = train(db, spec_path, reporter=RichReporter())
+    result = train(db, spec_path, reporter=RichReporter(), algorithms=algorithms or None)
     console.print(result.summary(), highlight=False)
     names = macro_names(result.record.model, result.record.version)
     console.print(f"Registered in {db}: cai_models, macros {names['features']}(cutoff_date) and "
                   f"{names['labels']}(cutoff_date). Card: cai models show {result.record.model} --db {db}", highlight=False)
+
+
+@main.command(name="score")
+@click.argument("model")
+@click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Score date: features use events before it [default: the day after the last event].")
+@click.option("--version", "version", type=int, help="Model version [default: the latest].")
+@click.option("--factors", default=DEFAULT_FACTORS, show_default=True, type=int, help="Influential factors per customer.")
+@db_option
+def score_command(model: str, as_of: dt.datetime | None, version: int | None, factors: int, db: Path) -> None:
+    """Score every customer eligible at a date with MODEL into cai_scores (one run)."""
+    if not db.exists():
+        raise CaiError(f"database {db} does not exist; run `cai demo` or `cai ingest FILE --db {db}` first")
+    with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as progress:
+        progress.add_task(f"Scoring {model}")
+        result = score(db, model, as_of=as_of.date() if as_of else None, version=version, factors=factors)
+    console.print(result.summary(), highlight=False)
+
+
+@main.command(name="runs")
+@click.option("--model", default=None, help="Only this model's runs.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@db_option
+def runs_command(model: str | None, limit: int, db: Path) -> None:
+    """List scoring runs, newest first."""
+    with _read(db) as con:
+        rows = list_runs(con, model)
+    if not rows:
+        console.print("No scoring runs yet; score with: cai score MODEL")
+        return
+    table = Table("run", "model", "version", "score date", "status", "scored", "high", "medium", "low", "seconds", "note")
+    for (run_id, name, version, score_date, status, n, high, medium, low, seconds, _, error, replaced_by) in rows[:limit]:
+        note = (error or "").splitlines()[0][:60] if error else (f"replaced by run {replaced_by}" if replaced_by else "")
+        table.add_row(str(run_id), name, str(version), str(score_date), status, f"{n:,}", f"{high:,}", f"{medium:,}",
+                      f"{low:,}", f"{seconds:.1f}", note)
+    console.print(table)
 
 
 @main.group(name="models", invoke_without_command=True)

@@ -1,8 +1,8 @@
 """`cai demo`: the whole product on synthetic data, end to end, in one command.
 
 Generate XDM events, ingest them and the profiles, keep the generator's true purchase intent
-beside them, train the two shipped predictions (purchase propensity and churn) and register them.
-Later steps (scoring runs, segments, lifetime value, the dashboard) extend this same pipeline.
+beside them, train the two shipped predictions (purchase propensity and churn) and register them,
+then score both weekly for the last six weeks of simulated time, so the ledger has history.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .errors import CaiError
 from .generate import GeneratedFiles, generate
 from .ingestion import IngestReport, ingest_events, ingest_profiles
 from .progress import Reporter
+from .scoring import RunResult, score
 from .sqlfiles import sql_text
 from .summary import EventsSummary, summarize
 from .training import TrainResult, train
@@ -27,6 +28,8 @@ DEMO_SPECS = ("purchase_30d", "churn_60d")
 DEFAULT_DB = "cai_demo.duckdb"
 DEFAULT_CUSTOMERS = 20_000
 MIN_CUSTOMERS = 5_000  # below this the shipped specs cannot reach their 500/500 minimum examples
+SCORING_RUNS = 6
+SCORING_INTERVAL_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class DemoResult:
     ingests: tuple[IngestReport, ...]
     summary: EventsSummary
     models: tuple[TrainResult, ...]
+    runs: tuple[RunResult, ...]
 
 
 def run_demo(
@@ -75,9 +79,17 @@ def run_demo(
             advance(1, 1)
         summary = summarize(con)
         models = tuple(train(con, spec_path, now=now, reporter=reporter) for spec_path in demo_spec_paths(data_dir))
+        dates = [now.date() - dt.timedelta(days=SCORING_INTERVAL_DAYS * k) for k in range(SCORING_RUNS - 1, -1, -1)]
+        runs = []
+        with reporter.step(f"Scoring {len(models)} models weekly, {dates[0]} … {dates[-1]}", total=len(dates) * len(models)) as advance:
+            for trained in models:
+                for date in dates:
+                    runs.append(score(con, trained.record.model, as_of=date))
+                    advance(len(runs), len(dates) * len(models))
     finally:
         con.close()
-    return DemoResult(db=db, data_dir=data_dir, files=files, ingests=(events, profiles), summary=summary, models=models)
+    return DemoResult(db=db, data_dir=data_dir, files=files, ingests=(events, profiles), summary=summary, models=models,
+                      runs=tuple(runs))
 
 
 def _start_fresh(db: Path) -> None:

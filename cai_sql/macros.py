@@ -32,31 +32,29 @@ def names(model: str, version: int) -> dict[str, str]:
     }
 
 
-def _replace_table_functions(tree: exp.Expression, values: dict[str, exp.Expression]) -> dict[str, exp.Expression]:
-    """Substitute ``FROM __name__(args) AS alias`` placeholders; return the remaining values."""
-    rest = dict(values)
-    for node in list(tree.find_all(exp.Table)):
-        call = node.this
-        if isinstance(call, exp.Anonymous) and str(call.this).lower() in rest:
-            replacement = rest[str(call.this).lower()].copy()
-            if node.alias:
-                replacement.set("alias", exp.TableAlias(this=exp.to_identifier(node.alias)))
-            node.replace(replacement)
-    return {k: v for k, v in rest.items() if not isinstance(v, exp.Table)}
+def _rename_table_functions(tree: exp.Expression, functions: dict[str, str]) -> exp.Expression:
+    """Point ``FROM __name__(args)`` placeholders at real table macros, keeping their arguments."""
+    for node in tree.find_all(exp.Anonymous):
+        if str(node.this).lower() in functions:
+            node.set("this", functions[str(node.this).lower()])
+    return tree
 
 
-def _substitute_all(tree: exp.Expression, values: dict[str, exp.Expression]) -> exp.Expression:
-    return _substitute(tree, _replace_table_functions(tree, values), {})
+def _substitute_all(tree: exp.Expression, values: dict[str, exp.Expression | str]) -> exp.Expression:
+    functions = {k: v for k, v in values.items() if isinstance(v, str)}
+    expressions = {k: v for k, v in values.items() if not isinstance(v, str)}
+    return _substitute(_rename_table_functions(tree, functions), expressions, {})
 
 
-def _render_macro(template: str, name: str, values: dict[str, exp.Expression]) -> str:
+def render_query(template: str, values: dict[str, exp.Expression | str]) -> str:
+    """A query template with table-function placeholders renamed (``str`` values) and expressions substituted."""
+    return _substitute_all(sqlglot.parse_one(sql_text(template), read=DIALECT), values).sql(DIALECT, comments=False)
+
+
+def _render_macro(template: str, name: str, values: dict[str, exp.Expression | str]) -> str:
     tree = _substitute_all(sqlglot.parse_one(sql_text(template), read=DIALECT), values)
     tree.this.set("this", exp.to_table(name))
     return tree.sql(DIALECT, comments=False)
-
-
-def _call(macro: str, *args: exp.Expression) -> exp.Expression:
-    return exp.Table(this=exp.Anonymous(this=macro, expressions=list(args)))
 
 
 def features_macro_sql(macro: str, rows_macro: str, feature_names: list[str], feature_set: str) -> str:
@@ -66,7 +64,7 @@ def features_macro_sql(macro: str, rows_macro: str, feature_names: list[str], fe
         f"FLOAT[{len(feature_names)}]",
     )
     return _render_macro("cai_features_vector", macro, {
-        "__rows__": _call(rows_macro, exp.column("cutoff_date")),
+        "__rows__": rows_macro,
         "__vector__": vector,
         "__feature_set__": exp.Literal.string(feature_set),
     })
@@ -78,7 +76,7 @@ def any_model_features_sql(models: list[str]) -> str:
     branches = []
     for model in sorted(models):
         branch = _substitute_all(template.expression.copy(), {
-            "__features_macro__": _call(names(model, 0)["features"], exp.column("cutoff_date")),
+            "__features_macro__": names(model, 0)["features"],
             "__model_name__": exp.Literal.string(model),
         })
         branches.append(branch)
@@ -94,13 +92,23 @@ def _number(value: float) -> exp.Expression:
 
 
 def _contributions(terms: LinearTerms, feature_names: list[str]) -> list[exp.Expression]:
-    """coef_j · (coalesce(x_j, fill_j) − mean_j) / scale_j for each feature, as expressions."""
+    """coef_j · (coalesce(x_j, fill_j) − mean_j) / scale_j per feature, folded to w_j · x + c_j (one multiply-add)."""
     parts = []
     for name, fill, mean, scale, coef in zip(feature_names, terms.fill, terms.mean, terms.scale, terms.coef):
+        weight, offset = coef / scale, -coef * mean / scale
         value = exp.func("coalesce", exp.func("struct_extract", exp.column("feature_row"), exp.Literal.string(name)), _number(fill))
-        centered = exp.paren(exp.Sub(this=value, expression=_number(mean)))
-        parts.append(exp.paren(exp.Mul(this=_number(coef), expression=exp.Div(this=centered, expression=_number(scale)))))
+        parts.append(exp.paren(exp.Add(this=exp.Mul(this=_number(weight), expression=value), expression=_number(offset))))
     return parts
+
+
+def _margin(terms: LinearTerms, feature_names: list[str]) -> exp.Expression:
+    """intercept + Σ contributions with the offsets summed into one constant."""
+    constant = terms.intercept + sum(-c * m / s for c, m, s in zip(terms.coef, terms.mean, terms.scale))
+    total: exp.Expression = _number(constant)
+    for name, fill, scale, coef in zip(feature_names, terms.fill, terms.scale, terms.coef):
+        value = exp.func("coalesce", exp.func("struct_extract", exp.column("feature_row"), exp.Literal.string(name)), _number(fill))
+        total = exp.Add(this=total, expression=exp.Mul(this=_number(coef / scale), expression=value))
+    return total
 
 
 def _sum(parts: list[exp.Expression], start: exp.Expression) -> exp.Expression:
@@ -111,8 +119,7 @@ def _sum(parts: list[exp.Expression], start: exp.Expression) -> exp.Expression:
 
 
 def linear_score_sql(macro: str, terms: LinearTerms, feature_names: list[str]) -> str:
-    margin = _sum(_contributions(terms, feature_names), _number(terms.intercept))
-    return _render_macro("cai_linear_score", macro, {"__margin__": margin})
+    return _render_macro("cai_linear_score", macro, {"__margin__": _margin(terms, feature_names)})
 
 
 def linear_explain_sql(macro: str, terms: LinearTerms, features: list[dict]) -> str:

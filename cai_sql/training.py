@@ -35,6 +35,7 @@ from .spec import PredictionSpec, check_against_database, load_spec
 from .sqlfiles import sql_text
 
 
+ALGORITHMS = ("hist_gradient_boosting", "logistic_regression")
 SCORE_SCALE_POINTS = 1001  # quantiles of the validation probabilities that define score 0–100
 
 
@@ -49,6 +50,7 @@ class TrainResult:
     oracle_auc: float | None
     warnings: tuple[str, ...]
     seconds: float
+    estimator: object = None  # the fitted scikit-learn model (not stored: the registry keeps its ONNX export)
 
     def summary(self) -> str:
         r = self.record
@@ -133,20 +135,30 @@ def train(
     *,
     now: dt.datetime | None = None,
     reporter: Reporter | None = None,
+    algorithms: tuple[str, ...] | None = None,
 ) -> TrainResult:
-    """Train, validate, export and register a model for ``spec``; nothing is registered on failure."""
+    """Train, validate, export and register a model for ``spec``; nothing is registered on failure.
+
+    ``algorithms`` limits the candidates (``hist_gradient_boosting``, ``logistic_regression``);
+    by default both are fitted and the better by validation AUC is kept.
+    """
+    unknown = set(algorithms or ()) - set(ALGORITHMS)
+    if unknown or algorithms == ():
+        raise InputError(f"unknown algorithm {', '.join(sorted(unknown)) or '(none given)'}; choose from {', '.join(ALGORITHMS)}")
     started = time.perf_counter()
     reporter = reporter or Reporter()
     spec = spec if isinstance(spec, PredictionSpec) else load_spec(spec)
     con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
     try:
-        return _train(con, spec, now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), reporter, started)
+        return _train(con, spec, now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), reporter, started,
+                      algorithms or ALGORITHMS)
     finally:
         if con is not db:
             con.close()
 
 
-def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, started: float) -> TrainResult:
+def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, started: float,
+           algorithms: tuple[str, ...]) -> TrainResult:
     use_utc(con)
     parsed = ParsedPredicates(**check_against_database(spec, con))
     first_day, last_day, n_future, first_future, n_null = con.execute(sql_text("events_range"), {"now": now}).fetchall()[0]
@@ -196,6 +208,8 @@ def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, star
 
     candidates, fitted = {}, {}
     for name, model in _candidates().items():
+        if name not in algorithms:
+            continue
         with reporter.step(f"{spec.name}: fitting {name} on {int(is_train.sum()):,} rows") as advance:
             model.fit(X[is_train], y_train)
             candidates[name] = auc(y_valid, model.predict_proba(X[is_valid])[:, 1])
@@ -254,4 +268,4 @@ def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, star
     udfs.refresh(con)
     for warning in warnings:
         reporter.note(f"Warning: {warning}")
-    return TrainResult(record, candidates, oracle, tuple(warnings), time.perf_counter() - started)
+    return TrainResult(record, candidates, oracle, tuple(warnings), time.perf_counter() - started, model)

@@ -9,6 +9,7 @@ says so (a tampered or damaged registry row must not score anyone).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from cai_sql.errors import CaiError
 from cai_sql.export import INPUT_NAME, session
@@ -52,6 +54,14 @@ class LoadedModel:
     @property
     def feature_names(self) -> list[str]:
         return [f["name"] for f in self.features]
+
+    @functools.cached_property
+    def codes(self) -> pa.Array:
+        return pa.array(self.feature_names, pa.string())
+
+    @functools.cached_property
+    def descriptions(self) -> pa.Array:
+        return pa.array([f["description"] for f in self.features], pa.string())
 
     @property
     def feature_set(self) -> str:
@@ -115,16 +125,16 @@ class Catalog:
         for row in con.execute(sql_text("model_artifacts")).fetchall():
             (name, version, model_type, algorithm, sha, onnx, features, explainer, explainer_sha, bias, linear, scale) = row
             key = (name, version)
+            loaded = LoadedModel(
+                name, version, model_type, algorithm, json.loads(features), bytes(onnx), sha,
+                None if explainer is None else bytes(explainer), explainer_sha, bias,
+                None if linear is None else json.loads(linear),
+                None if scale is None else np.asarray(scale, dtype=np.float64),
+            )
             known = self._models.get(key)
-            if known is not None and known.sha256 == sha and known.onnx == onnx and known.explainer_onnx == explainer:
-                loaded = known
-            else:
-                loaded = LoadedModel(
-                    name, version, model_type, algorithm, json.loads(features), bytes(onnx), sha,
-                    None if explainer is None else bytes(explainer), explainer_sha, bias,
-                    None if linear is None else json.loads(linear),
-                    None if scale is None else np.asarray(scale, dtype=np.float64),
-                )
+            if known is not None and (known.onnx, known.sha256, known.explainer_onnx, known.explainer_sha256) == (
+                    loaded.onnx, loaded.sha256, loaded.explainer_onnx, loaded.explainer_sha256):
+                loaded._sessions = known._sessions  # same verified bytes: keep the sessions
             models[key] = loaded
             latest[name] = max(latest.get(name, 0), version)
             feature_sets[loaded.feature_set] = loaded

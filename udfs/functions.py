@@ -72,13 +72,13 @@ def top_factors(loaded: LoadedModel, X: np.ndarray, contributions: np.ndarray, k
     value = X[row_index, feature_index].astype(np.float64)
     magnitude = np.abs(contribution)
     level = (magnitude >= MEDIUM_IMPORTANCE).astype(np.int8) + (magnitude >= HIGH_IMPORTANCE).astype(np.int8)
-    take = pa.array(feature_index)
-    names = pa.array([f["name"] for f in loaded.features]).take(take)
-    descriptions = pa.array([f["description"] for f in loaded.features]).take(take)
+    # dictionary-encoded strings: DuckDB decodes them, no string is copied per factor here
+    take = pa.array(feature_index.astype(np.int32))
     factors = pa.StructArray.from_arrays(
-        [names, descriptions, pa.array(value, mask=np.isnan(value)), pa.array(contribution),
-         _IMPORTANCE.take(pa.array(level))],
-        fields=list(FACTOR_TYPE),
+        [pa.DictionaryArray.from_arrays(take, loaded.codes), pa.DictionaryArray.from_arrays(take, loaded.descriptions),
+         pa.array(value, mask=np.isnan(value)), pa.array(contribution),
+         pa.DictionaryArray.from_arrays(pa.array(level), _IMPORTANCE)],
+        names=[f.name for f in FACTOR_TYPE],
     )
     return pa.ListArray.from_arrays(pa.array(offsets), factors)
 

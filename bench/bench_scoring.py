@@ -1,0 +1,189 @@
+"""Benchmark: scoring and reason codes through SQL versus raw onnxruntime and scikit-learn.
+
+Data: a demo customer base (default 20,000 customers) trained twice on the purchase spec — once
+as gradient-boosted trees, once as logistic regression — and its feature rows at 8 weekly
+cutoffs resampled (with replacement) to N rows (default 1,000,000) in a table, so every step
+scores the same real demo feature rows. Steps, each repeated, medians, all in one run:
+
+* onnx_raw       — onnxruntime on the float32 numpy matrix (one call; DuckDB's thread count)
+* sklearn        — the same fitted model's predict_proba on the same matrix
+* sql_score      — SELECT sum(cai_score('m', f)) FROM the table (trees)
+* sql_score_reasons — the scoring-run UDF: probability, score and top-5 reasons (trees)
+* linear_udf / linear_sql — the logistic regression through cai_score vs its SQL macro
+* run_5m         — `cai_sql.score` on a 5M-row features table (fresh process: peak RSS)
+
+    .venv/bin/python bench/bench_scoring.py --rows 1000000 --run-rows 5000000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import pickle
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SPEC = "purchase_30d"
+
+
+def prepare(directory: Path, customers: int, rows: int) -> Path:
+    import cai_sql
+    from cai_sql.demo import demo_spec_paths
+    from cai_sql.training import train
+
+    db = directory / "bench.duckdb"
+    files = cai_sql.generate(directory / "data", customers=customers, seed=5)
+    con = cai_sql.connect(db)
+    cai_sql.ingest(con, files.events)
+    cai_sql.ingest(con, files.profiles, profiles=True)
+    spec = next(p for p in demo_spec_paths(directory / "data") if p.stem == SPEC)
+    now = dt.datetime.combine(files.end + dt.timedelta(days=1), dt.time())
+    trained = train(con, spec, now=now, algorithms=("hist_gradient_boosting",))
+    trees = trained.record
+    (directory / "trees.pkl").write_bytes(pickle.dumps(trained.estimator))
+    linear = train(con, spec, now=now, algorithms=("logistic_regression",)).record
+    cutoffs = [files.end + dt.timedelta(days=1) - dt.timedelta(days=7 * k) for k in range(8)]
+    for version in (trees.version, linear.version):
+        union = " UNION ALL ".join(f"SELECT * FROM cai_features_{SPEC}_v{version}(DATE '{c}')" for c in cutoffs)
+        con.execute(f"CREATE TABLE pool_v{version} AS {union}")
+        con.execute(f"""CREATE TABLE bench_v{version} AS
+            SELECT * EXCLUDE (k) FROM (
+                SELECT p.*, row_number() OVER () AS k FROM range($rows) r(i)
+                JOIN (SELECT *, row_number() OVER () - 1 AS j FROM pool_v{version}) p
+                  ON p.j = hash(r.i) % (SELECT count(*) FROM pool_v{version})
+            )""", {"rows": rows})
+    con.close()
+    (directory / "versions.json").write_text(json.dumps({"trees": trees.version, "linear": linear.version}))
+    return db
+
+
+def _timed(fn, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def in_process(db: Path, versions: dict, repeat: int) -> dict:
+    import numpy as np
+    import onnxruntime as ort
+
+    import cai_sql
+    from cai_sql.export import INPUT_NAME
+
+    con = cai_sql.connect(db)
+    threads = con.sql("SELECT current_setting('threads')").fetchall()[0][0]
+    trees, linear = versions["trees"], versions["linear"]
+    n = con.sql(f"SELECT count(*) FROM bench_v{trees}").fetchall()[0][0]
+    vectors = con.sql(f"SELECT feature_vector FROM bench_v{trees}").to_arrow_table().column(0).combine_chunks()
+    X = vectors.flatten().to_numpy(zero_copy_only=False).reshape(n, -1).astype(np.float32)
+    onnx = con.sql(f"SELECT onnx FROM cai_models WHERE version = {trees}").fetchall()[0][0]
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    raw = ort.InferenceSession(onnx, options, providers=["CPUExecutionProvider"])
+    figures = {"rows": n, "features": X.shape[1], "threads": threads}
+
+    def onnx_raw():
+        return raw.run(None, {INPUT_NAME: X})[1][:, 1].sum()
+
+    figures["onnx_raw"], expected = _timed(onnx_raw, repeat)
+    model = pickle.loads((db.parent / "trees.pkl").read_bytes())
+    figures["sklearn"], _ = _timed(lambda: model.predict_proba(X.astype(np.float64))[:, 1].sum(), repeat)
+    figures["sql_score"], got = _timed(lambda: con.sql(
+        f"SELECT sum(cai_score('{SPEC}', f, {trees})) FROM bench_v{trees} AS f").fetchall()[0][0], repeat)
+    assert abs(got - expected) < 1e-3 * n ** 0.5, (got, expected)
+    figures["sql_score_reasons"], _ = _timed(lambda: con.sql(
+        f"SELECT sum(r.probability), sum(len(r.influential_factors)) FROM (SELECT _cai_score_run('{SPEC}', {trees}, "
+        f"f.feature_vector, f.feature_set, 5) AS r FROM bench_v{trees} AS f)").fetchall(), repeat)
+    figures["linear_udf"], udf = _timed(lambda: con.sql(
+        f"SELECT sum(cai_score('{SPEC}', f, {linear})) FROM bench_v{linear} AS f").fetchall()[0][0], repeat)
+    figures["linear_sql"], sql = _timed(lambda: con.sql(
+        f"SELECT sum(cai_score_{SPEC}_v{linear}(f)) FROM bench_v{linear} AS f").fetchall()[0][0], repeat)
+    assert abs(udf - sql) < 1e-3 * n ** 0.5, (udf, sql)
+    figures["linear_sql_reasons"], _ = _timed(lambda: con.sql(
+        f"SELECT sum(len(cai_explain_{SPEC}_v{linear}(f, 5))) FROM bench_v{linear} AS f").fetchall(), repeat)
+    con.close()
+    return figures
+
+
+def run_step(db: Path, versions: dict, run_rows: int) -> dict:
+    """A full scoring run over ``run_rows`` customers (features read from a prepared table)."""
+    import cai_sql
+
+    con = cai_sql.connect(db)
+    trees = versions["trees"]
+    con.execute(f"""CREATE OR REPLACE TABLE run_rows AS
+        SELECT * REPLACE ('c' || i::VARCHAR AS customer_id) FROM (
+            SELECT b.*, row_number() OVER () AS i FROM bench_v{trees} AS b, range(($n + 999999) // 1000000)
+        ) LIMIT $n""", {"n": run_rows})
+    # the version's features macro reads the prepared rows instead of computing them from events
+    con.execute(f"CREATE OR REPLACE MACRO cai_features_{SPEC}_v{trees}(cutoff_date) AS TABLE "
+                "SELECT * EXCLUDE (i) FROM run_rows")
+    started = time.perf_counter()
+    result = cai_sql.score(con, SPEC, version=trees, as_of=dt.date(2026, 11, 1))
+    seconds = time.perf_counter() - started
+    size = con.sql("SELECT count(*) FROM cai_scores WHERE run_id = $r", params={"r": result.run_id}).fetchall()[0][0]
+    con.close()
+    return {"run_rows": size, "run_seconds": seconds, "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--run-rows", type=int, default=5_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--step", choices=["run"], help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step == "run":
+        versions = json.loads((args.db.parent / "versions.json").read_text())
+        print(json.dumps(run_step(args.db, versions, args.run_rows)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        started = time.perf_counter()
+        db = prepare(directory, args.customers, args.rows)
+        print(f"prepared {args.rows:,} demo feature rows in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        versions = json.loads((directory / "versions.json").read_text())
+        figures = in_process(db, versions, args.repeat)
+        if args.run_rows:
+            out = subprocess.run([sys.executable, __file__, "--step", "run", "--db", str(db), "--run-rows", str(args.run_rows)],
+                                 capture_output=True, text=True, check=True, env={**os.environ})
+            figures.update(json.loads(out.stdout.strip().splitlines()[-1]))
+    n = figures["rows"]
+    print(f"{n:,} rows × {figures['features']} features, {figures['threads']} threads; medians of {args.repeat}")
+    print("| step | median s | rows/s | ratio |")
+    print("|---|---:|---:|---|")
+    lines = [
+        ("onnxruntime on a numpy batch (trees)", "onnx_raw", None),
+        ("scikit-learn predict_proba (same trees)", "sklearn", None),
+        ("`cai_score` in SQL (trees)", "sql_score", ("onnx_raw", "× raw onnxruntime (target ≥ 0.9)")),
+        ("score + top-5 reasons in SQL (trees, run UDF)", "sql_score_reasons", ("sql_score", "× score alone (target ≥ 0.7)")),
+        ("`cai_score` UDF (logistic regression)", "linear_udf", None),
+        ("`cai_score_<model>` SQL macro (logistic regression)", "linear_sql", ("linear_udf", "× its UDF (target ≥ 3)")),
+        ("`cai_explain_<model>` SQL macro, top 5 (logistic regression)", "linear_sql_reasons", None),
+    ]
+    for label, key, ratio in lines:
+        if key not in figures:
+            continue
+        text = ""
+        if ratio:
+            text = f"{figures[ratio[0]] / figures[key]:.2f}{ratio[1]}"
+        print(f"| {label} | {figures[key]:.2f} | {n / figures[key]:,.0f} | {text} |")
+    if "run_seconds" in figures:
+        print(f"| scoring run, {figures['run_rows']:,} customers into cai_scores | {figures['run_seconds']:.2f} | "
+              f"{figures['run_rows'] / figures['run_seconds']:,.0f} | peak RSS {figures['peak_rss_gb']:.2f} GB |")
+
+
+if __name__ == "__main__":
+    main()

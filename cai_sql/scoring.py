@@ -1,0 +1,158 @@
+"""Scoring runs: eligible customers at a date → features → score and reasons → the ledger.
+
+A run is one transaction: its ``cai_scores`` rows, its ``cai_runs`` row and the retirement of
+the run it replaces (same model version and date) commit together or not at all. A run that
+fails is still recorded in ``cai_runs`` (status ``failed`` with the error), after the rollback.
+Rows stream from the features macro through the UDF into the table inside DuckDB; nothing is
+collected in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass
+
+import duckdb
+from . import udfs
+from .database import connect, table_exists, transaction, use_utc
+from .errors import InputError
+from .macros import names as macro_names, render_query
+from .sqlfiles import sql_text
+from .udfs import DEFAULT_FACTORS, ScoringError
+
+MAX_FACTORS = 20
+UDF_ERROR = "Python exception occurred while executing the UDF:"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    model: str
+    model_version: int
+    score_date: dt.date
+    n_scored: int
+    buckets: dict[str, int]
+    replaced: tuple[int, ...]
+    seconds: float
+
+    def summary(self) -> str:
+        shares = ", ".join(f"{b} {self.buckets[b]:,}" for b in ("high", "medium", "low"))
+        text = (f"run {self.run_id}: {self.model} v{self.model_version} scored {self.n_scored:,} customers "
+                f"as of {self.score_date} ({shares}) in {self.seconds:.1f} s")
+        if self.replaced:
+            text += f"; replaced run {', '.join(map(str, self.replaced))}"
+        return text
+
+
+def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ledger tables and their BI views if missing."""
+    for name in ("cai_runs", "cai_scores", "cai_latest_scores", "cai_score_history"):
+        con.execute(sql_text(name))
+
+
+def _before_commit(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """Last step inside a run's transaction (a seam for tests that inject a failure here)."""
+
+
+def _default_date(con: duckdb.DuckDBPyConnection) -> dt.date:
+    return _data_range(con)[1] + dt.timedelta(days=1)
+
+
+def _data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
+    if not table_exists(con, "events"):
+        raise InputError("there is no events table; load events with `cai ingest FILE`")
+    first_day, last_day, *_ = con.execute(sql_text("events_range"), {"now": dt.datetime.max}).fetchall()[0]
+    if first_day is None:
+        raise InputError("the events table is empty; load events with `cai ingest FILE`")
+    return first_day, last_day
+
+
+def score(
+    db: str | os.PathLike | duckdb.DuckDBPyConnection,
+    model: str,
+    *,
+    as_of: dt.date | None = None,
+    version: int | None = None,
+    factors: int = DEFAULT_FACTORS,
+) -> RunResult:
+    """Score every customer eligible at ``as_of`` (default: the day after the last event) into the ledger."""
+    con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
+    try:
+        return _score(con, model, as_of, version, factors)
+    finally:
+        if con is not db:
+            con.close()
+
+
+def _score(con, model: str, as_of: dt.date | None, version: int | None, factors: int) -> RunResult:
+    use_utc(con)
+    if not 0 <= factors <= MAX_FACTORS:
+        raise InputError(f"factors must be between 0 and {MAX_FACTORS} (got {factors})")
+    loaded = udfs.catalog(con).get(model, version)
+    loaded.check()  # refuses tampered ONNX bytes before anything is written
+    if loaded.explainer_onnx is None:
+        raise ScoringError(f"{loaded.label} was registered before reason codes existed; retrain it with `cai train`")
+    first_day, last_day = _data_range(con)
+    score_date = as_of or last_day + dt.timedelta(days=1)
+    if score_date <= first_day:
+        raise InputError(f"cannot score as of {score_date}: the events start on {first_day}, so no customer has "
+                         "history before that date; pick a later --as-of")
+    ensure_ledger(con)
+    run_id = con.execute(sql_text("next_run_id")).fetchall()[0][0]
+    features = macro_names(loaded.model, loaded.version)["features_version"]
+    insert = render_query("score_run_insert", {"__features__": features})
+    started_at, started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), time.perf_counter()
+    base = {"run_id": run_id, "model": loaded.model, "version": loaded.version, "model_type": loaded.model_type,
+            "score_date": score_date}
+    try:
+        with transaction(con):
+            replaced = [r for (r,) in con.execute(sql_text("runs_to_replace"), {
+                "model": loaded.model, "version": loaded.version, "score_date": score_date}).fetchall()]
+            if replaced:
+                con.execute(sql_text("mark_runs_replaced"), {"run_id": run_id, "replaced": replaced})
+                con.execute(sql_text("delete_run_scores"), {"replaced": replaced})
+            (n_scored,) = con.execute(insert, {**base, "factors": factors}).fetchall()[0]
+            if n_scored == 0:
+                raise ScoringError(
+                    f"no customer is eligible for {loaded.label} at {score_date} (events run {first_day} … {last_day}); "
+                    "nothing was written — pick a date inside the data"
+                )
+            seconds = time.perf_counter() - started
+            con.execute(sql_text("record_run"), {
+                **base, "status": "succeeded", "factors": factors, "sha256": loaded.sha256, "started_at": started_at,
+                "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "seconds": seconds, "error": None,
+            })
+            _before_commit(con, run_id)
+    except Exception as exc:
+        message = _record_failure(con, base, factors, loaded.sha256, started_at, started, exc)
+        if isinstance(exc, duckdb.Error) and UDF_ERROR in str(exc):
+            raise ScoringError(message) from exc
+        raise
+    counts = dict(con.execute(sql_text("run_bucket_counts"), {"run_id": run_id}).fetchall())
+    buckets = {b: counts.get(b, 0) for b in ("high", "medium", "low")}
+    return RunResult(run_id, loaded.model, loaded.version, score_date, n_scored, buckets, tuple(replaced),
+                     time.perf_counter() - started)
+
+
+def _record_failure(con, base: dict, factors: int, sha: str, started_at: dt.datetime, started: float, exc: Exception) -> str:
+    """Record the failed run (after the rollback) and return its error message."""
+    message = str(exc)
+    if UDF_ERROR in message:
+        message = message.split(UDF_ERROR, 1)[1].removeprefix("ScoringError: ").strip()
+    try:
+        con.execute(sql_text("record_run"), {
+            **base, "status": "failed", "factors": factors, "sha256": sha, "started_at": started_at,
+            "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+            "seconds": time.perf_counter() - started, "error": message[:2000],
+        })
+    except duckdb.Error:
+        pass  # the database itself is failing; the original error is the one to report
+    return message
+
+
+def list_runs(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[tuple]:
+    if not table_exists(con, "cai_runs"):
+        return []
+    return con.execute(sql_text("list_runs"), {"model": model}).fetchall()

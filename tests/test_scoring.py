@@ -1,0 +1,299 @@
+"""Scoring as SQL: the UDFs, reason codes, the linear SQL macros, scoring runs and their bad inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import cai_sql
+from cai_sql import scoring
+from cai_sql.explain import build_explainer, contributions
+from cai_sql.export import export, onnx_probabilities
+from cai_sql.spec import spec_from_dict
+from cai_sql.training import _candidates, train
+
+from .conftest import rows
+from .test_training import NOW, PURCHASE
+
+DATE = dt.date(2026, 10, 15)
+
+
+@pytest.fixture(scope="module")
+def scored_db(tmp_path_factory):
+    """One purchase model of each algorithm (trees as v1, linear as v2) on 2,500 generated customers."""
+    directory = tmp_path_factory.mktemp("scoring")
+    files = cai_sql.generate(directory / "data", customers=2500, seed=11)
+    db = directory / "scored.duckdb"
+    con = cai_sql.connect(db)
+    cai_sql.ingest(con, files.events)
+    cai_sql.ingest(con, files.profiles, profiles=True)
+    spec = spec_from_dict(PURCHASE)
+    train(con, spec, now=NOW, algorithms=("hist_gradient_boosting",))
+    train(con, spec, now=NOW, algorithms=("logistic_regression",))
+    con.close()
+    return db
+
+
+@pytest.fixture
+def scon(scored_db, tmp_path):
+    db = tmp_path / "s.duckdb"
+    shutil.copy(scored_db, db)
+    con = cai_sql.connect(db)
+    yield con
+    con.close()
+
+
+def feature_matrix(con, version: int, date=DATE):
+    table = con.sql(f"SELECT customer_id, feature_vector FROM cai_features_purchase_30d_v{version}(DATE '{date}') ORDER BY customer_id").to_arrow_table()
+    X = np.asarray(table.column("feature_vector").to_pylist(), dtype=np.float32)
+    return table.column("customer_id").to_pylist(), X
+
+
+# --- reason codes: additivity and missing values -------------------------------------------------
+
+def synthetic(seed=0, n=4000):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5))
+    X[rng.random(n) < 0.25, 1] = np.nan
+    y = (np.nan_to_num(X[:, 0]) + np.where(np.isnan(X[:, 1]), 1.5, X[:, 1]) + rng.normal(size=n) > 0.5).astype(int)
+    return X.astype(np.float32).astype(np.float64), y
+
+
+@pytest.mark.parametrize("algorithm", ["hist_gradient_boosting", "logistic_regression"])
+def test_contributions_plus_bias_add_up_to_the_margin_with_missing_values(algorithm):
+    X, y = synthetic()
+    model = _candidates()[algorithm].fit(X, y)
+    exported = export(model, X, "t")
+    explainer, _ = build_explainer(model, algorithm, exported.onnx, X)
+    C = contributions(explainer.onnx, X.astype(np.float32)).astype(np.float64)
+    p = model.predict_proba(X)[:, 1]
+    margin = np.log(p / (1 - p))
+    assert np.max(np.abs(explainer.bias + C.sum(axis=1) - margin)) < 1e-4
+    missing = np.isnan(X[:, 1])
+    assert missing.sum() > 500
+    # rows with the feature missing are explained exactly as the model scores them (NaN as in training)
+    assert np.max(np.abs(explainer.bias + C[missing].sum(axis=1) - margin[missing])) < 1e-4
+    if algorithm == "logistic_regression":
+        # a missing value is imputed with the training median: its contribution is coef·(median − mean)/scale
+        assert np.unique(np.round(C[missing, 1], 5)).size == 1
+
+
+# --- cai_score / cai_explain ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_cai_score_matches_the_registered_onnx_model(scon, version):
+    customers, X = feature_matrix(scon, version)
+    onnx = rows(scon, "SELECT onnx FROM cai_models WHERE version = $v", {"v": version})[0][0]
+    expected = onnx_probabilities(onnx, X)
+    got = rows(scon, f"SELECT cai_score('purchase_30d', f, {version}) FROM cai_features_purchase_30d_v{version}(DATE '{DATE}') AS f ORDER BY customer_id")
+    assert len(got) == len(customers) > 500
+    assert np.max(np.abs(np.array([g for (g,) in got]) - expected)) < 1e-6
+
+
+def test_latest_version_is_the_default_and_generic_features_macro_works(scon):
+    latest = rows(scon, f"SELECT customer_id, cai_score('purchase_30d', f) FROM cai_features('purchase_30d', DATE '{DATE}') AS f ORDER BY 1")
+    explicit = rows(scon, f"SELECT customer_id, cai_score('purchase_30d', f, 2) FROM cai_features_purchase_30d(DATE '{DATE}') AS f ORDER BY 1")
+    assert latest == explicit
+
+
+def test_explain_returns_top_factors_toward_the_prediction(scon):
+    result = rows(scon, f"""
+        SELECT cai_score('purchase_30d', f, 1) AS p, cai_explain('purchase_30d', f, 3, 1) AS factors
+        FROM cai_features_purchase_30d_v1(DATE '{DATE}') AS f""")
+    features = {f["name"]: f["description"] for f in json.loads(rows(scon, "SELECT features FROM cai_models WHERE version = 1")[0][0])}
+    bias = rows(scon, "SELECT explainer_bias FROM cai_models WHERE version = 1")[0][0]
+    for probability, factors in result:
+        assert len(factors) <= 3
+        contributions_ = [f["contribution"] for f in factors]
+        above_average = math.log(probability / (1 - probability)) >= bias
+        if factors:
+            assert all(c > 0 for c in contributions_) if above_average else all(c < 0 for c in contributions_)
+            assert [abs(c) for c in contributions_] == sorted((abs(c) for c in contributions_), reverse=True)
+        for factor in factors:
+            assert factor["description"] == features[factor["code"]]
+            level = "high" if abs(factor["contribution"]) >= math.log(2) else "medium" if abs(factor["contribution"]) >= math.log(1.25) else "low"
+            assert factor["importance"] == level
+    assert sum(bool(f) for _, f in result) > 0.9 * len(result)
+
+
+def test_linear_model_scores_and_explains_in_pure_sql_like_its_udf(scon):
+    result = rows(scon, f"""
+        SELECT cai_score('purchase_30d', f, 2), cai_score_purchase_30d(f),
+               cai_explain('purchase_30d', f, 4, 2), cai_explain_purchase_30d(f, 4)
+        FROM cai_features_purchase_30d(DATE '{DATE}') AS f""")
+    udf, sql = np.array([r[0] for r in result]), np.array([r[1] for r in result])
+    assert np.max(np.abs(udf - sql)) < 1e-5
+    same_codes = sum([f["code"] for f in r[2]] == [f["code"] for f in r[3]] for r in result)
+    assert same_codes >= 0.99 * len(result)  # float32 (ONNX) vs double (SQL) may swap near-ties
+
+
+def test_linear_sql_macros_work_without_python_udfs(scored_db, tmp_path):
+    """A plain duckdb process (no cai_sql import) scores the linear model live."""
+    copy = tmp_path / "plain.duckdb"
+    shutil.copy(scored_db, copy)
+    code = (
+        "import sys, duckdb\n"
+        f"con = duckdb.connect({str(copy)!r}, read_only=True)\n"
+        f"r = con.sql(\"SELECT count(*), avg(cai_score_purchase_30d(f)), max(len(cai_explain_purchase_30d(f, 3))) "
+        f"FROM cai_features_purchase_30d(DATE '{DATE}') AS f\").fetchall()[0]\n"
+        "assert 'cai_sql' not in sys.modules\n"
+        "print(r[0], r[1], r[2])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    n, mean, longest = out.stdout.split()
+    assert int(n) > 500 and 0 < float(mean) < 1 and int(longest) == 3
+
+
+# --- bad input to the functions ------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, message", [
+    ("SELECT cai_score('nope', f) FROM cai_features_purchase_30d(DATE '2026-10-15') AS f", "no model 'nope'"),
+    ("SELECT cai_score('purchase_30d', f, 9) FROM cai_features_purchase_30d(DATE '2026-10-15') AS f", "has no version 9"),
+    ("SELECT cai_score('purchase_30d', f) FROM (SELECT [1.0, 2.0]::FLOAT[] AS feature_vector, 'x@v1' AS feature_set) AS f",
+     "not made by a features macro"),
+    ("SELECT cai_score('purchase_30d', f) FROM (SELECT [1.0]::FLOAT[] AS feature_vector, 'purchase_30d@v2' AS feature_set) AS f",
+     "needs .* features per row"),
+    ("SELECT cai_score('purchase_30d', f) FROM (SELECT 1 AS n_commerce_purchases_7d) AS f", "feature_vector"),
+])
+def test_functions_refuse_bad_rows_with_a_clear_error(scon, query, message):
+    with pytest.raises(Exception, match=message):
+        scon.sql(query).fetchall()
+
+
+def test_rows_of_another_feature_list_name_the_missing_and_extra_features(scon):
+    features = json.loads(rows(scon, "SELECT features FROM cai_models WHERE version = 2")[0][0])
+    pretend = [{"name": "n_made_up_7d", "description": "x"}] + features[1:]
+    scon.execute("UPDATE cai_models SET features = $f WHERE version = 1", {"f": json.dumps(pretend)})
+    cai_sql.register_udfs(scon)
+    with pytest.raises(Exception, match=f"missing: {features[0]['name']}; extra: n_made_up_7d"):
+        scon.sql(f"SELECT cai_score('purchase_30d', f, 2) FROM cai_features_purchase_30d_v1(DATE '{DATE}') AS f").fetchall()
+
+
+def test_null_rows_score_null_and_null_features_are_missing_values(scon):
+    result = rows(scon, f"""
+        WITH f AS (SELECT * FROM cai_features_purchase_30d_v1(DATE '{DATE}') LIMIT 1)
+        SELECT cai_score('purchase_30d', {{'feature_vector': NULL::FLOAT[], 'feature_set': f.feature_set}}, 1),
+               cai_score('purchase_30d', {{'feature_vector': list_transform(f.feature_vector, lambda x: NULL::FLOAT), 'feature_set': f.feature_set}}, 1)
+        FROM f""")
+    null_row, all_missing = result[0]
+    assert null_row is None
+    onnx = rows(scon, "SELECT onnx FROM cai_models WHERE version = 1")[0][0]
+    width = rows(scon, "SELECT n_features FROM cai_models WHERE version = 1")[0][0]
+    assert all_missing == pytest.approx(onnx_probabilities(onnx, np.full((1, width), np.nan, dtype=np.float32))[0], abs=1e-6)
+
+
+def test_tampered_onnx_is_refused(scon):
+    scon.execute("UPDATE cai_models SET onnx = onnx || '\\x00'::BLOB WHERE version = 2")
+    cai_sql.register_udfs(scon)
+    with pytest.raises(Exception, match="does not match its recorded sha256"):
+        scon.sql(f"SELECT cai_score('purchase_30d', f) FROM cai_features_purchase_30d(DATE '{DATE}') AS f").fetchall()
+    with pytest.raises(cai_sql.ScoringError, match="sha256"):
+        cai_sql.score(scon, "purchase_30d", as_of=DATE)
+    assert rows(scon, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cai_scores'") == [(0,)]
+    # the untouched version still scores
+    assert cai_sql.score(scon, "purchase_30d", as_of=DATE, version=1).n_scored > 0
+
+
+# --- scoring runs ----------------------------------------------------------------------------------
+
+def test_a_run_writes_the_ledger_and_its_definitions_hold(scon):
+    run = cai_sql.score(scon, "purchase_30d", as_of=DATE, version=1)
+    assert run.n_scored == rows(scon, f"SELECT count(*) FROM cai_features_purchase_30d_v1(DATE '{DATE}')")[0][0]
+    ledger = rows(scon, "SELECT probability, score, percentile, bucket, influential_factors FROM cai_scores WHERE run_id = $r", {"r": run.run_id})
+    assert len(ledger) == run.n_scored
+    for probability, score, percentile, bucket, factors in ledger:
+        assert 0 <= probability <= 1 and 0 <= score <= 100 and 1 <= percentile <= 100
+        assert bucket == ("low" if score < 25 else "medium" if score < 75 else "high")
+        assert len(factors) <= 5
+    percentiles = sorted(p for _, _, p, _, _ in ledger)
+    assert percentiles[-1] == 100 and percentiles[0] <= 2
+    # probability in the ledger is the model's (through the reason-code graph, within 1e-6)
+    direct = dict(rows(scon, f"SELECT customer_id, cai_score('purchase_30d', f, 1) FROM cai_features_purchase_30d_v1(DATE '{DATE}') AS f"))
+    stored = dict(rows(scon, "SELECT customer_id, probability FROM cai_scores WHERE run_id = $r", {"r": run.run_id}))
+    assert max(abs(direct[c] - stored[c]) for c in direct) < 1e-6
+    status = rows(scon, "SELECT status, n_scored, n_high + n_medium + n_low FROM cai_runs WHERE run_id = $r", {"r": run.run_id})
+    assert status == [("succeeded", run.n_scored, run.n_scored)]
+
+
+def test_score_means_the_same_probability_in_every_run(scon):
+    dates = [DATE - dt.timedelta(days=14), DATE]
+    for date in dates:
+        cai_sql.score(scon, "purchase_30d", as_of=date, version=1)
+    # one score per probability level, whichever run it came from; percentiles are per run
+    clash = rows(scon, """
+        SELECT count(*) FROM (
+            SELECT round(probability, 6) AS p, count(DISTINCT score) AS scores FROM cai_scores GROUP BY 1
+        ) WHERE scores > 1""")[0][0]
+    assert clash <= 2  # probabilities that straddle a rounding boundary
+    scale = np.asarray(rows(scon, "SELECT score_scale FROM cai_models WHERE version = 1")[0][0])
+    assert len(scale) == 1001 and np.all(np.diff(scale) >= 0)
+
+
+def test_rescoring_the_same_version_and_date_replaces_the_run(scon):
+    first = cai_sql.score(scon, "purchase_30d", as_of=DATE, version=1)
+    second = cai_sql.score(scon, "purchase_30d", as_of=DATE, version=1)
+    assert second.replaced == (first.run_id,)
+    counts = rows(scon, "SELECT run_id, count(*) FROM cai_scores GROUP BY 1 ORDER BY 1")
+    assert counts == [(second.run_id, second.n_scored)]
+    assert rows(scon, "SELECT status, replaced_by FROM cai_runs WHERE run_id = $r", {"r": first.run_id}) == [("replaced", second.run_id)]
+    # another version on the same date is a separate run
+    third = cai_sql.score(scon, "purchase_30d", as_of=DATE, version=2)
+    assert third.replaced == ()
+    assert rows(scon, "SELECT count(DISTINCT run_id) FROM cai_scores") == [(2,)]
+
+
+def test_a_failing_run_leaves_no_rows_and_keeps_the_previous_run(scon, monkeypatch):
+    kept = cai_sql.score(scon, "purchase_30d", as_of=DATE, version=1)
+    before = rows(scon, "SELECT * FROM cai_scores ORDER BY customer_id")
+
+    def fault(con, run_id):
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(scoring, "_before_commit", fault)
+    with pytest.raises(RuntimeError, match="injected fault"):
+        cai_sql.score(scon, "purchase_30d", as_of=DATE, version=1)
+    assert rows(scon, "SELECT * FROM cai_scores ORDER BY customer_id") == before
+    statuses = rows(scon, "SELECT run_id, status, error FROM cai_runs ORDER BY run_id")
+    assert statuses[0][:2] == (kept.run_id, "succeeded")
+    assert statuses[-1][1] == "failed" and "injected fault" in statuses[-1][2]
+
+
+def test_dates_before_the_data_or_without_eligible_customers_are_refused(scon):
+    with pytest.raises(cai_sql.InputError, match="events start on"):
+        cai_sql.score(scon, "purchase_30d", as_of=dt.date(2020, 1, 1))
+    with pytest.raises(cai_sql.ScoringError, match="no customer is eligible"):
+        cai_sql.score(scon, "purchase_30d", as_of=dt.date(2027, 6, 1))
+    assert rows(scon, "SELECT count(*) FROM cai_scores") == [(0,)]
+    assert rows(scon, "SELECT status FROM cai_runs") == [("failed",)]
+    with pytest.raises(cai_sql.ScoringError, match="no model 'nope'"):
+        cai_sql.score(scon, "nope")
+    with pytest.raises(cai_sql.ScoringError, match="has no version 7"):
+        cai_sql.score(scon, "purchase_30d", version=7)
+
+
+def test_bi_views_open_in_a_process_that_never_imports_cai_sql(scon, tmp_path):
+    for date in (DATE - dt.timedelta(days=7), DATE):
+        cai_sql.score(scon, "purchase_30d", as_of=date, version=2)
+    scon.close()
+    code = (
+        "import sys, duckdb\n"
+        f"con = duckdb.connect({str(tmp_path / 's.duckdb')!r}, read_only=True)\n"
+        "latest = con.sql('SELECT min(score_date), max(score_date), count(*) FROM cai_latest_scores').fetchall()[0]\n"
+        "history = con.sql('SELECT count(DISTINCT run_id), count(*) FILTER (WHERE previous_bucket IS NOT NULL) FROM cai_score_history').fetchall()[0]\n"
+        "factors = con.sql('SELECT count(*) FROM (SELECT unnest(influential_factors) AS f FROM cai_latest_scores) WHERE f.importance = \\'high\\'').fetchall()[0]\n"
+        "assert 'cai_sql' not in sys.modules\n"
+        "print(latest[0], latest[1], latest[2], history[0], history[1], factors[0])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    first, last, n_latest, n_runs, n_with_previous, _ = out.stdout.split()
+    assert first == last == str(DATE) and int(n_latest) > 500
+    assert int(n_runs) == 2 and int(n_with_previous) > 400
