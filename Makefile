@@ -29,7 +29,11 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/bench_generate.py
+	$(BIN)/python bench/bench_features.py
+	$(BIN)/python bench/bench_scoring.py
+	$(BIN)/python bench/bench_reasons.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info cai_demo.duckdb cai_demo_data
