@@ -142,6 +142,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--run-rows", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, help="keep the prepared database here and reuse it on the next run")
     parser.add_argument("--step", choices=["run"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -150,10 +151,13 @@ def main() -> None:
         print(json.dumps(run_step(args.db, versions, args.run_rows)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
+        directory = args.workdir or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        db = prepare(directory, args.customers, args.rows)
-        print(f"prepared {args.rows:,} demo feature rows in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        db = directory / "bench.duckdb"
+        if not (directory / "versions.json").exists():
+            db = prepare(directory, args.customers, args.rows)
+            print(f"prepared {args.rows:,} demo feature rows in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         versions = json.loads((directory / "versions.json").read_text())
         figures = in_process(db, versions, args.repeat)
         if args.run_rows:
