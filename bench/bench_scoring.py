@@ -53,12 +53,12 @@ def prepare(directory: Path, customers: int, rows: int) -> Path:
     for version in (trees.version, linear.version):
         union = " UNION ALL ".join(f"SELECT * FROM cai_features_{SPEC}_v{version}(DATE '{c}')" for c in cutoffs)
         con.execute(f"CREATE TABLE pool_v{version} AS {union}")
+        pool = con.sql(f"SELECT count(*) FROM pool_v{version}").fetchall()[0][0]
         con.execute(f"""CREATE TABLE bench_v{version} AS
-            SELECT * EXCLUDE (k) FROM (
-                SELECT p.*, row_number() OVER () AS k FROM range($rows) r(i)
-                JOIN (SELECT *, row_number() OVER () - 1 AS j FROM pool_v{version}) p
-                  ON p.j = hash(r.i) % (SELECT count(*) FROM pool_v{version})
-            )""", {"rows": rows})
+            WITH numbered AS (SELECT *, row_number() OVER (ORDER BY customer_id, cutoff) - 1 AS j FROM pool_v{version}),
+                 picks AS (SELECT i, hash(i + 17) % $pool AS j FROM range($rows) AS r(i))
+            SELECT n.* EXCLUDE (j) FROM picks AS p JOIN numbered AS n USING (j) ORDER BY p.i""",
+                    {"rows": rows, "pool": pool})
     con.close()
     (directory / "versions.json").write_text(json.dumps({"trees": trees.version, "linear": linear.version}))
     return db

@@ -1,12 +1,15 @@
 """Reason codes as an ONNX graph: per-feature contributions to the model's margin (log-odds).
 
-Trees (HistGradientBoosting): Saabas path contributions. Every node gets its expected output
-E[node] (leaves: their value; split nodes: the sample-weighted mean of their children); walking
-from the root to a leaf, each split hands E[child] − E[parent] to the feature it splits on. So
-each leaf carries a fixed vector of per-feature sums, and all trees fold into one
-``TreeEnsembleRegressor`` with one target per feature, routed exactly like the exported
-classifier (same thresholds, same missing-value directions). Contributions plus the bias
-(Σ E[root] + the baseline) add up to the margin: exact, by telescoping.
+Trees (HistGradientBoosting): every leaf of every tree carries one fixed vector of per-feature
+contributions, and all trees fold into one ``TreeEnsembleRegressor`` with one target per feature,
+routed exactly like the exported classifier (same thresholds, same missing-value directions), so
+reason codes cost one more tree-ensemble pass. The vector of a leaf is the mean exact TreeSHAP
+value (:mod:`cai_sql.treeshap`) of a sample of training-time rows that reach it — the best
+per-leaf stand-in for each customer's own TreeSHAP values — or, for a leaf no sampled row
+reaches, its Saabas path contributions (each split on the path hands E[child] − E[parent] to its
+feature; E[node] is the sample-weighted mean of the node's leaves). Either way a leaf's vector sums
+to its value minus E[root], so contributions plus the bias (Σ E[root] + the baseline) add up to
+the margin exactly.
 
 Linear (imputer → scaler → logistic regression): contribution = coef · (x − mean) on the scaled
 inputs, i.e. coef_j · z_j, which is 0 for a customer at the training mean; bias = intercept.
@@ -23,6 +26,7 @@ from onnx import TensorProto, helper
 
 from .errors import CaiError
 from .export import INPUT_NAME, session
+from .treeshap import leaf_mean_shap
 
 CONTRIBUTIONS = "contributions"
 ML_OPSET = 3
@@ -88,8 +92,15 @@ def _path_contributions(nodes: np.ndarray, n_features: int) -> tuple[float, dict
     return float(expected[0]), leaves
 
 
-def tree_explainer(model, classifier_onnx: bytes, n_features: int) -> Explainer:
-    """Saabas contributions of a binary HistGradientBoostingClassifier, routed as in ``classifier_onnx``."""
+SHAP_SAMPLE_ROWS = 512  # rows whose exact TreeSHAP values are averaged per leaf
+
+
+def tree_explainer(model, classifier_onnx: bytes, X_sample: np.ndarray, seed: int = 0) -> Explainer:
+    """Per-leaf contributions of a binary HistGradientBoostingClassifier, routed as in ``classifier_onnx``."""
+    n_features = X_sample.shape[1]
+    if len(X_sample) > SHAP_SAMPLE_ROWS:
+        X_sample = X_sample[np.random.default_rng(seed).choice(len(X_sample), SHAP_SAMPLE_ROWS, replace=False)]
+    X_sample = np.asarray(X_sample, dtype=np.float32).astype(np.float64)
     routing = _tree_attributes(classifier_onnx)
     if any(nodes["is_categorical"].any() for (predictor,) in model._predictors for nodes in [predictor.nodes]):
         raise ExplainerError("reason codes need numeric splits; encode categorical attributes in SQL")
@@ -97,6 +108,7 @@ def tree_explainer(model, classifier_onnx: bytes, n_features: int) -> Explainer:
     target_trees, target_nodes, target_ids, target_weights = [], [], [], []
     for tree, (predictor,) in enumerate(model._predictors):
         root, leaves = _path_contributions(predictor.nodes, n_features)
+        leaves.update(leaf_mean_shap(predictor.nodes, X_sample, n_features))
         bias += root
         for leaf, contributions in sorted(leaves.items()):
             for feature in np.flatnonzero(contributions):
@@ -169,13 +181,12 @@ def sigmoid(margin: np.ndarray) -> np.ndarray:
 
 def build_explainer(model, algorithm: str, classifier_onnx: bytes, X_check: np.ndarray) -> tuple[Explainer, LinearTerms | None]:
     """The explainer for a fitted candidate, refused unless bias + Σ contributions reproduces sklearn."""
-    n_features = X_check.shape[1]
     terms = None
     if algorithm == "logistic_regression":
         terms = linear_terms(model)
         explainer = linear_explainer(terms)
     else:
-        explainer = tree_explainer(model, classifier_onnx, n_features)
+        explainer = tree_explainer(model, classifier_onnx, X_check)
     X32 = np.asarray(X_check, dtype=np.float32)
     expected = model.predict_proba(X32.astype(np.float64))[:, 1]
     got = sigmoid(explainer.bias + contributions(explainer.onnx, X32).astype(np.float64).sum(axis=1))

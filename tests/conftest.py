@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -43,6 +44,31 @@ def write(tmp_path: Path):
 def demo_files(tmp_path_factory: pytest.TempPathFactory) -> cai_sql.GeneratedFiles:
     """A small generated customer base shared by the tests that only read it."""
     return cai_sql.generate(tmp_path_factory.mktemp("demo_data"), customers=400, seed=7)
+
+
+@pytest.fixture(scope="session")
+def base_db(tmp_path_factory):
+    """2,500 generated customers ingested once (with the demo's true intent); tests copy the file."""
+    directory = tmp_path_factory.mktemp("base")
+    files = cai_sql.generate(directory / "data", customers=2500, seed=11)
+    db = directory / "base.duckdb"
+    con = cai_sql.connect(db)
+    cai_sql.ingest(con, files.events)
+    cai_sql.ingest(con, files.profiles, profiles=True)
+    con.execute("CREATE TABLE demo_purchase_intent AS SELECT * FROM read_parquet($p)", {"p": str(files.intent)})
+    con.close()
+    return db
+
+
+@contextlib.contextmanager
+def opened_copy(source: Path, target: Path):
+    """A connection to a fresh copy of ``source`` at ``target``, so each test starts from the same state."""
+    shutil.copy(source, target)
+    con = cai_sql.connect(target)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def cai_executable() -> str:

@@ -19,21 +19,18 @@ from cai_sql.export import export, onnx_probabilities
 from cai_sql.spec import spec_from_dict
 from cai_sql.training import _candidates, train
 
-from .conftest import rows
+from .conftest import opened_copy, rows
 from .test_training import NOW, PURCHASE
 
 DATE = dt.date(2026, 10, 15)
 
 
 @pytest.fixture(scope="module")
-def scored_db(tmp_path_factory):
-    """One purchase model of each algorithm (trees as v1, linear as v2) on 2,500 generated customers."""
-    directory = tmp_path_factory.mktemp("scoring")
-    files = cai_sql.generate(directory / "data", customers=2500, seed=11)
-    db = directory / "scored.duckdb"
+def scored_db(base_db, tmp_path_factory):
+    """One purchase model of each algorithm (trees as v1, linear as v2) on the 2,500 base customers."""
+    db = tmp_path_factory.mktemp("scoring") / "scored.duckdb"
+    shutil.copy(base_db, db)
     con = cai_sql.connect(db)
-    cai_sql.ingest(con, files.events)
-    cai_sql.ingest(con, files.profiles, profiles=True)
     spec = spec_from_dict(PURCHASE)
     train(con, spec, now=NOW, algorithms=("hist_gradient_boosting",))
     train(con, spec, now=NOW, algorithms=("logistic_regression",))
@@ -43,11 +40,8 @@ def scored_db(tmp_path_factory):
 
 @pytest.fixture
 def scon(scored_db, tmp_path):
-    db = tmp_path / "s.duckdb"
-    shutil.copy(scored_db, db)
-    con = cai_sql.connect(db)
-    yield con
-    con.close()
+    with opened_copy(scored_db, tmp_path / "s.duckdb") as con:
+        yield con
 
 
 def feature_matrix(con, version: int, date=DATE):
@@ -162,6 +156,10 @@ def test_linear_sql_macros_work_without_python_udfs(scored_db, tmp_path):
     ("SELECT cai_score('purchase_30d', f) FROM (SELECT [1.0]::FLOAT[] AS feature_vector, 'purchase_30d@v2' AS feature_set) AS f",
      "needs .* features per row"),
     ("SELECT cai_score('purchase_30d', f) FROM (SELECT 1 AS n_commerce_purchases_7d) AS f", "feature_vector"),
+    ("SELECT cai_score('purchase_30d', 42)", "struct_extract"),  # not a row at all: DuckDB's binder says so
+    ("SELECT cai_score('purchase_30d', {'feature_vector': 'abc', 'feature_set': 'purchase_30d@v2'})", "_cai_score"),
+    ("SELECT cai_explain('purchase_30d', f, -1) FROM cai_features_purchase_30d(DATE '2026-10-15') AS f",
+     "number of factors must be 0 or more"),
 ])
 def test_functions_refuse_bad_rows_with_a_clear_error(scon, query, message):
     with pytest.raises(Exception, match=message):
@@ -297,3 +295,45 @@ def test_bi_views_open_in_a_process_that_never_imports_cai_sql(scon, tmp_path):
     first, last, n_latest, n_runs, n_with_previous, _ = out.stdout.split()
     assert first == last == str(DATE) and int(n_latest) > 500
     assert int(n_runs) == 2 and int(n_with_previous) > 400
+
+
+def test_treeshap_matches_brute_force_shapley_values():
+    """Path-dependent TreeSHAP of one tree equals the Shapley values of E[f | x_S] enumerated over all S."""
+    from itertools import combinations
+
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from cai_sql.treeshap import leaf_mean_shap, route, tree_shap
+
+    X, y = synthetic(seed=3, n=3000)
+    X = X[:, :4]
+    model = HistGradientBoostingClassifier(max_iter=3, max_leaf_nodes=8, random_state=0).fit(X, y)
+    nodes = model._predictors[1][0].nodes
+    counts = nodes["count"].astype(float)
+
+    def expected(x, S, index=0):
+        node = nodes[index]
+        if node["is_leaf"]:
+            return node["value"]
+        left, right = int(node["left"]), int(node["right"])
+        if int(node["feature_idx"]) in S:
+            value = x[node["feature_idx"]]
+            go_left = node["missing_go_to_left"] if np.isnan(value) else value <= node["num_threshold"]
+            return expected(x, S, left if go_left else right)
+        return (counts[left] * expected(x, S, left) + counts[right] * expected(x, S, right)) / counts[index]
+
+    rows = X[:40]
+    ours = tree_shap(nodes, rows, 4)
+    for x, phi in zip(rows, ours):
+        for i in range(4):
+            others = [j for j in range(4) if j != i]
+            exact = sum(
+                math.factorial(size) * math.factorial(3 - size) / math.factorial(4)
+                * (expected(x, set(S) | {i}) - expected(x, set(S)))
+                for size in range(4) for S in combinations(others, size)
+            )
+            assert phi[i] == pytest.approx(exact, abs=1e-12)
+    means = leaf_mean_shap(nodes, rows, 4)
+    leaf_of = route(nodes, rows)
+    for leaf, mean in means.items():
+        assert np.allclose(mean, ours[leaf_of == leaf].mean(axis=0))

@@ -17,7 +17,7 @@ from cai_sql.registry import load_model
 from cai_sql.spec import SpecError, spec_from_dict
 from cai_sql.training import TrainingError, train
 
-from .conftest import rows, run_cai
+from .conftest import opened_copy, rows, run_cai
 
 NOW = dt.datetime(2026, 11, 1)
 PURCHASE = {
@@ -29,27 +29,10 @@ PURCHASE = {
 }
 
 
-@pytest.fixture(scope="module")
-def base_db(tmp_path_factory):
-    """Generated customers ingested once; tests copy the file so each starts clean."""
-    directory = tmp_path_factory.mktemp("train")
-    files = cai_sql.generate(directory / "data", customers=2500, seed=11)
-    db = directory / "base.duckdb"
-    con = cai_sql.connect(db)
-    cai_sql.ingest(con, files.events)
-    cai_sql.ingest(con, files.profiles, profiles=True)
-    con.execute("CREATE TABLE demo_purchase_intent AS SELECT * FROM read_parquet($p)", {"p": str(files.intent)})
-    con.close()
-    return db
-
-
 @pytest.fixture
 def tcon(base_db, tmp_path):
-    db = tmp_path / "train.duckdb"
-    shutil.copy(base_db, db)
-    con = cai_sql.connect(db)
-    yield con
-    con.close()
+    with opened_copy(base_db, tmp_path / "train.duckdb") as con:
+        yield con
 
 
 @pytest.fixture(scope="module")

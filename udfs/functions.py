@@ -33,6 +33,13 @@ def _single(values: pa.ChunkedArray, what: str):
     return distinct[0]
 
 
+def _factor_count(k: pa.ChunkedArray) -> int:
+    count = _single(k, "number of factors")
+    if count < 0:
+        raise ScoringError(f"the number of factors must be 0 or more (got {count})")
+    return count
+
+
 def _model(catalog: Catalog, model: pa.ChunkedArray, version: pa.ChunkedArray, feature_set: pa.ChunkedArray) -> LoadedModel:
     loaded = catalog.get(_single(model, "model"), _single(version, "version") or None)
     catalog.check_feature_set(loaded, _single(feature_set, "feature set"))
@@ -96,7 +103,7 @@ class Functions:
     def explain(self, model, version, vectors, feature_set, k):
         loaded = _model(self.catalog, model, version, feature_set)
         X = _matrix(vectors, loaded)
-        return top_factors(loaded, X, loaded.contributions(X), _single(k, "number of factors"))
+        return top_factors(loaded, X, loaded.contributions(X), _factor_count(k))
 
     def score_run(self, model, version, vectors, feature_set, k):
         """Probability, score and factors in one pass of the reason-code graph (used by scoring runs)."""
@@ -105,7 +112,7 @@ class Functions:
         contributions = loaded.contributions(X)
         margin = loaded.bias + contributions.sum(axis=1, dtype=np.float64)
         probability = 1.0 / (1.0 + np.exp(-margin))
-        factors = top_factors(loaded, X, contributions, _single(k, "number of factors"))
+        factors = top_factors(loaded, X, contributions, _factor_count(k))
         return pa.StructArray.from_arrays(
             [pa.array(probability), pa.array(loaded.scores(probability)), factors],
             names=["probability", "score", "influential_factors"],
