@@ -158,6 +158,10 @@ def event_type_codes(features: list[Feature]) -> list[str]:
 
 COUNT_BITS = 21  # each window's count takes 21 bits of one BIGINT sum: up to 2,097,151 events
 COUNT_MASK = (1 << COUNT_BITS) - 1
+AGE_BITS = 9  # an age fits 9 bits (lookback_days <= 365)
+AGE_MASK = (1 << AGE_BITS) - 1
+AGES_PER_SUM = 7  # days since last of 7 event types share one BIGINT sum (63 bits)
+DAYS_MASK = (1 << COUNT_BITS) - 1  # active_days: distinct days in the low bits, recent ones above
 
 
 def _source_key(feature: Feature, codes: list[str], custom_names: list[str]) -> str:
@@ -182,10 +186,23 @@ def _count_windows(features: list[Feature], codes: list[str], custom_names: list
     return {stem: sorted(days) for stem, days in windows.items()}
 
 
+def _latest_ages(group: int) -> exp.Expression:
+    """Days since last for event types 7·group+1 … 7·group+7, packed: each type's latest event before
+    the cutoff (exactly one row per customer, cutoff and type) adds its age at 9 bits per type."""
+    code = exp.column("type_code", table="w")
+    offset = exp.Mod(this=exp.paren(exp.Sub(this=code, expression=_number(1))), expression=_number(AGES_PER_SUM))
+    shift = exp.Mul(this=_number(AGE_BITS), expression=exp.paren(offset))
+    term = exp.BitwiseLeftShift(this=exp.cast(exp.column("age", table="w"), "BIGINT"), expression=exp.paren(shift))
+    first = AGES_PER_SUM * group + 1
+    in_group = exp.Between(this=code, low=_number(first), high=_number(first + AGES_PER_SUM - 1))
+    return exp.alias_(_filtered(exp.Sum(this=term), exp.column("latest_of_type", table="w"), in_group), f"_latest_{group}")
+
+
 def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str], custom_flags: dict[str, str]) -> list[exp.Expression]:
     """One aggregate per source and measure, not per feature: the work of the GROUP BY grows with its
-    aggregate states, so a source's window counts share one BIGINT sum (COUNT_BITS bits per window),
-    unpacked by :func:`_output_for`."""
+    aggregate states, so a source's window counts share one BIGINT sum (COUNT_BITS bits per window)
+    and the days since last of seven event types share another (AGE_BITS bits per type), unpacked by
+    :func:`_output_for`."""
     lookback = spec.lookback_days
     custom_names = [c.name for c in spec.custom_events]
     windows = _count_windows(features, codes, custom_names)
@@ -204,7 +221,12 @@ def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str],
                 term = exp.BitwiseLeftShift(this=flag, expression=_number(COUNT_BITS * slot)) if slot else flag
                 packed = term if packed is None else exp.Add(this=packed, expression=term)
             aggregates.append(exp.alias_(exp.cast(_filtered(exp.Sum(this=packed), selector), "BIGINT"), f"_{stem}_n"))
-        elif f.kind in ("recency", "custom_recency"):
+        elif f.kind == "recency":
+            group = (codes.index(f.source)) // AGES_PER_SUM
+            if ("latest", group) not in done:
+                done.add(("latest", group))
+                aggregates.append(_latest_ages(group))
+        elif f.kind == "custom_recency":
             aggregates.append(exp.alias_(_filtered(exp.Min(this=exp.column("age", table="w")), selector), f"_{stem}_last"))
         elif f.kind == "value_sum":
             total = _filtered(exp.Sum(this=exp.column("value", table="w")), selector, _age_within(f.days, lookback))
@@ -220,7 +242,15 @@ def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], window
         packed = exp.column(f"_{stem}_n", table="a")
         shifted = exp.BitwiseRightShift(this=packed, expression=_number(COUNT_BITS * slot)) if slot else packed
         value = exp.func("coalesce", exp.BitwiseAnd(this=exp.paren(shifted), expression=_number(COUNT_MASK)), _number(0))
-    elif feature.kind in ("recency", "custom_recency"):
+    elif feature.kind == "recency":
+        # days since the last such event: its 9-bit field (0 = none in the lookback: lookback + 1)
+        position = codes.index(feature.source)
+        packed = exp.column(f"_latest_{position // AGES_PER_SUM}", table="a")
+        slot = position % AGES_PER_SUM
+        shifted = exp.BitwiseRightShift(this=packed, expression=_number(AGE_BITS * slot)) if slot else packed
+        age = exp.func("nullif", exp.BitwiseAnd(this=exp.paren(shifted), expression=_number(AGE_MASK)), _number(0))
+        value = exp.func("coalesce", age, _number(spec.lookback_days + 1))
+    elif feature.kind == "custom_recency":
         # days since the last such event: its smallest age; none in the lookback: lookback + 1
         stem = _source_key(feature, codes, custom_names)
         value = exp.func("coalesce", exp.column(f"_{stem}_last", table="a"), _number(spec.lookback_days + 1))
@@ -228,7 +258,7 @@ def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], window
         stem = _source_key(feature, codes, custom_names)
         value = exp.func("coalesce", exp.column(f"_{stem}_v{feature.days}", table="a"), _number(0))
     elif feature.kind == "active_days":
-        value = exp.column("active_days", table="a")
+        value = exp.BitwiseAnd(this=exp.column("active_days", table="a"), expression=_number(DAYS_MASK))
     elif feature.kind == "tenure":
         value = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("first_day", table="f"))
     elif feature.kind == "numeric":

@@ -6,35 +6,59 @@
 -- before the cutoff for every customer listed. Eligible: at least one event in the last
 -- active_days days before the cutoff, every eligibility event predicate met by some event in the
 -- lookback, and every profile predicate true.
--- Each event in the lookback gets its age in days (cutoff - date(ts): 1 = the day before the
--- cutoff; "last N days" is age <= N) and its type's position in the model's event-type list, so
--- the aggregates filter on integers; distinct active days are a bitstring of ages, in the same pass.
+-- One shared pass: the events of the span every lookback covers are read once, typed (the event
+-- type's position in the model's event-type list, the predicate flags) and marked by two window
+-- functions: the day of the customer's next event of the same type, and of the customer's
+-- previous event. Each event then meets every cutoff whose lookback holds it, with its age in
+-- days (cutoff - date(ts): 1 = the day before the cutoff; "last N days" is age <= N). Marks
+-- turn the per-cutoff work into sums: an event is its type's latest before a cutoff when the next
+-- one of that type is on or after the cutoff (days since last = its age), and it opens an active
+-- day when the previous event is on an earlier day (distinct active days = such events).
 -- Placeholders, substituted on the syntax tree by cai_sql.features (never by text):
 --   __cutoffs__ the cutoff dates (one row in the macro, a table in training); __lookback__,
 --   __active_days__ integers; __event_types__ the model's event types (a list literal);
---   __event_flags__ per-event predicate flags; __aggregates__ the per-event-type aggregates; __eligibility__ the event-predicate condition; __features__ the
---   output columns; __profile_filter__ the profile predicates; __profiles__ the profiles table
---   (an empty relation when none was loaded).
+--   __event_flags__ per-event predicate flags; __aggregates__ the per-source aggregates;
+--   __eligibility__ the event-predicate condition; __features__ the output columns;
+--   __profile_filter__ the profile predicates; __profiles__ the profiles table (an empty
+--   relation when none was loaded).
 CREATE OR REPLACE MACRO __macro__(cutoff_date) AS TABLE
 WITH cutoffs AS (
     SELECT DISTINCT CAST(c.cutoff AS DATE) AS cutoff FROM __cutoffs__ AS c
 ),
-windowed AS (
-    SELECT e.customer_id, c.cutoff, e.ts, e.value,
-           c.cutoff - CAST(e.ts AS DATE) AS age,
+span AS (
+    SELECT min(c.cutoff) - __lookback__ AS first_day, max(c.cutoff) AS last_cutoff FROM cutoffs AS c
+),
+spanned AS (
+    SELECT e.customer_id, e.ts, CAST(e.ts AS DATE) AS day, e.value,
            list_position(__event_types__, e.event_type) AS type_code,
            __event_flags__
     FROM events AS e
+    JOIN span AS s
+      ON e.ts >= s.first_day AND e.ts < s.last_cutoff
+),
+marked AS (
+    SELECT m.*,
+           lead(m.day) OVER (PARTITION BY m.customer_id, m.type_code ORDER BY m.ts) AS next_same_type_day,
+           lag(m.day) OVER (PARTITION BY m.customer_id ORDER BY m.ts) AS previous_day
+    FROM spanned AS m
+),
+windowed AS (
+    SELECT m.*, c.cutoff,
+           c.cutoff - m.day AS age,
+           coalesce(m.next_same_type_day >= c.cutoff, TRUE) AS latest_of_type,
+           coalesce(m.previous_day < m.day, TRUE) AS opens_day
+    FROM marked AS m
     JOIN cutoffs AS c
-      ON e.ts < c.cutoff AND e.ts >= c.cutoff - __lookback__
+      ON m.day < c.cutoff AND m.day >= c.cutoff - __lookback__
 ),
 aggregated AS (
     SELECT w.customer_id, w.cutoff,
-           bit_count(bitstring_agg(w.age, 1, __lookback__)) AS active_days,
+           sum(1 + (CAST(w.age <= __active_days__ AS BIGINT) << 21)) FILTER (WHERE w.opens_day) AS active_days,
            __aggregates__
     FROM windowed AS w
     GROUP BY w.customer_id, w.cutoff
-    HAVING min(w.age) <= __active_days__ AND __eligibility__
+    HAVING (sum(1 + (CAST(w.age <= __active_days__ AS BIGINT) << 21)) FILTER (WHERE w.opens_day) >> 21) > 0
+       AND __eligibility__
 ),
 first_seen AS (
     SELECT e.customer_id, CAST(min(e.ts) AS DATE) AS first_day

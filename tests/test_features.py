@@ -209,3 +209,45 @@ def test_custom_event_named_like_an_event_type(con):
     install(con, {**SPEC, "custom_events": [{"name": "big", "predicate": "event_type = 'commerce.purchases' AND value >= 60"}]})
     a = features_at(con)["a"]
     assert a["n_big_7d"] == 1 and a["n_custom_big_7d"] == 1 and a["n_custom_big_90d"] == 2
+
+
+@pytest.fixture(scope="module")
+def ocon(tmp_path_factory):
+    """The macro and the one-pass training query, planned once on the same feature list."""
+    con = cai_sql.connect(tmp_path_factory.mktemp("onepass") / "onepass.duckdb")
+    load(con, EVENTS)
+    spec, features = install(con, until=dt.date(2026, 6, 1))
+    parsed = ParsedPredicates(**check_against_database(spec, con))
+    yield con, features_sql(spec, features, parsed, has_profiles=True)
+    con.close()
+
+
+def features_in_one_pass(con, query: str, cutoffs: list[dt.date]) -> dict:
+    """The training path: every cutoff in one query over a cutoffs table, keyed by (customer, cutoff)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _cai_cutoffs AS SELECT unnest($c::DATE[]) AS cutoff", {"c": cutoffs})
+    cursor = con.execute(f"SELECT * FROM ({query}) ORDER BY 1, 2")
+    names = [d[0] for d in cursor.description]
+    return {(row[0], row[1]): dict(zip(names[2:], row[2:])) for row in cursor.fetchall()}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(event_strategy, min_size=1, max_size=30),
+    offsets=st.lists(st.integers(min_value=30, max_value=230), min_size=1, max_size=4, unique=True),
+)
+def test_one_pass_over_many_cutoffs_equals_the_macro_at_each(ocon, events, offsets):
+    """The shared scan (window marks across cutoffs) gives every cutoff exactly its own features."""
+    con, query = ocon
+    load(con, events)
+    cutoffs = sorted((START + dt.timedelta(days=k)).date() for k in offsets)
+    together = features_in_one_pass(con, query, cutoffs)
+    alone = {}
+    for cutoff in cutoffs:
+        for customer, values in features_at(con, cutoff).items():
+            key = (customer, values.pop("cutoff"))
+            alone[key] = {k: v for k, v in values.items() if k != "customer_id"}
+    assert together.keys() == alone.keys()
+    for key, values in alone.items():  # value sums may differ in the last bit: the order of addition
+        assert together[key].keys() == values.keys()
+        for name, value in values.items():
+            assert together[key][name] == (value if value is None else pytest.approx(value, rel=1e-12)), (key, name)
