@@ -93,6 +93,19 @@ def _path_contributions(nodes: np.ndarray, n_features: int) -> tuple[float, dict
 
 
 SHAP_SAMPLE_ROWS = 512  # rows whose exact TreeSHAP values are averaged per leaf
+LEAF_TERMS = 5  # contributions kept per leaf: the reason-code ensemble costs more with each (README: Benchmarks)
+
+
+def _sparse(contributions: np.ndarray, keep: int) -> np.ndarray:
+    """The ``keep`` largest contributions of a leaf, carrying the dropped remainder in proportion to
+    their size, so the leaf's total (and additivity) is unchanged."""
+    if np.count_nonzero(contributions) <= keep:
+        return contributions
+    order = np.argsort(-np.abs(contributions), kind="stable")[:keep]
+    kept = np.zeros_like(contributions)
+    kept[order] = contributions[order]
+    weight = np.abs(kept) / np.abs(kept).sum()
+    return kept + weight * (contributions.sum() - kept.sum())
 
 
 def tree_explainer(model, classifier_onnx: bytes, X_sample: np.ndarray, seed: int = 0) -> Explainer:
@@ -111,6 +124,7 @@ def tree_explainer(model, classifier_onnx: bytes, X_sample: np.ndarray, seed: in
         leaves.update(leaf_mean_shap(predictor.nodes, X_sample, n_features))
         bias += root
         for leaf, contributions in sorted(leaves.items()):
+            contributions = _sparse(contributions, LEAF_TERMS)
             for feature in np.flatnonzero(contributions):
                 target_trees.append(tree)
                 target_nodes.append(int(leaf))
@@ -167,6 +181,36 @@ def linear_explainer(terms: LinearTerms) -> Explainer:
     source, target = _io(n_features)
     graph = helper.make_graph([imputer, scaler, multiply], "cai_explainer", [source], [target], initializer=[coef])
     return _finish(graph, terms.intercept)
+
+
+def with_top_factors(explainer_onnx: bytes) -> bytes:
+    """The explainer graph extended to rank the factors itself, so scoring code stays out of Python.
+
+    Extra input ``k`` (int64[1]); outputs ``total`` (n, 1: Σ contributions), ``top_pull`` (n, k: the k
+    largest contributions toward the row's side of the average, signed so that positive means
+    "toward", strongest first) and ``top_index`` (n, k: their feature positions). Built from the
+    verified bytes at load time; nothing about it is stored.
+    """
+    model = onnx.load_from_string(explainer_onnx)
+    graph = model.graph
+    zero = helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0])
+    axes = helper.make_tensor("sum_axes", TensorProto.INT64, [1], [1])
+    graph.initializer.extend([zero, axes])
+    graph.node.extend([
+        helper.make_node("ReduceSum", [CONTRIBUTIONS, "sum_axes"], ["total"], keepdims=1),
+        helper.make_node("GreaterOrEqual", ["total", "zero"], ["above_average"]),
+        helper.make_node("Neg", [CONTRIBUTIONS], ["negated"]),
+        helper.make_node("Where", ["above_average", CONTRIBUTIONS, "negated"], ["pull"]),
+        helper.make_node("TopK", ["pull", "k"], ["top_pull", "top_index"], axis=-1, largest=1, sorted=1),
+    ])
+    graph.input.append(helper.make_tensor_value_info("k", TensorProto.INT64, [1]))
+    del graph.output[:]
+    graph.output.extend([
+        helper.make_tensor_value_info("total", TensorProto.FLOAT, [None, 1]),
+        helper.make_tensor_value_info("top_pull", TensorProto.FLOAT, [None, None]),
+        helper.make_tensor_value_info("top_index", TensorProto.INT64, [None, None]),
+    ])
+    return model.SerializeToString()
 
 
 def contributions(explainer_onnx: bytes, X: np.ndarray) -> np.ndarray:

@@ -61,7 +61,7 @@ def features_macro_sql(macro: str, rows_macro: str, feature_names: list[str], fe
     """``macro(cutoff_date)``: the rows of ``rows_macro`` plus their feature vector and feature-set label."""
     vector = exp.cast(
         exp.Array(expressions=[exp.column(exp.to_identifier(n, quoted=True), table="r") for n in feature_names]),
-        f"FLOAT[{len(feature_names)}]",
+        "FLOAT[]",
     )
     return _render_macro("cai_features_vector", macro, {
         "__rows__": rows_macro,
@@ -124,15 +124,11 @@ def linear_score_sql(macro: str, terms: LinearTerms, feature_names: list[str]) -
 
 def linear_explain_sql(macro: str, terms: LinearTerms, features: list[dict]) -> str:
     feature_names = [f["name"] for f in features]
-    parts = _contributions(terms, feature_names)
-    items = []
-    for feature, part in zip(features, parts):
-        raw = exp.func("struct_extract", exp.column("feature_row"), exp.Literal.string(feature["name"]))
-        items.append(exp.Struct(expressions=[
-            exp.PropertyEQ(this=exp.to_identifier("contribution"), expression=part),
-            exp.PropertyEQ(this=exp.to_identifier("code"), expression=exp.Literal.string(feature["name"])),
-            exp.PropertyEQ(this=exp.to_identifier("description"), expression=exp.Literal.string(feature["description"])),
-            exp.PropertyEQ(this=exp.to_identifier("value"), expression=exp.cast(raw, "DOUBLE")),
-        ]))
-    total = exp.paren(_sum([p.copy() for p in parts], _number(0.0)))
-    return _render_macro("cai_linear_explain", macro, {"__total__": total, "__terms__": exp.Array(expressions=items)})
+    values = [exp.cast(exp.func("struct_extract", exp.column("feature_row"), exp.Literal.string(name)), "DOUBLE")
+              for name in feature_names]
+    return _render_macro("cai_linear_explain", macro, {
+        "__contributions__": exp.Array(expressions=_contributions(terms, feature_names)),
+        "__values__": exp.Array(expressions=values),
+        "__codes__": exp.Array(expressions=[exp.Literal.string(n) for n in feature_names]),
+        "__descriptions__": exp.Array(expressions=[exp.Literal.string(f["description"]) for f in features]),
+    })

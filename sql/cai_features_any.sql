@@ -6,6 +6,6 @@
 -- Parameters: model (VARCHAR), cutoff_date (DATE), macro arguments.
 -- Placeholders: __features_macro__ a model's features macro, __model_name__ its name.
 CREATE OR REPLACE MACRO cai_features(model, cutoff_date) AS TABLE
-SELECT f.customer_id, f.cutoff, CAST(f.feature_vector AS FLOAT[]) AS feature_vector, f.feature_set
+SELECT f.customer_id, f.cutoff, f.feature_vector, f.feature_set
 FROM __features_macro__(cutoff_date) AS f
 WHERE model = __model_name__;

@@ -4,18 +4,12 @@
 -- Grain: one row per eligible customer. Parameters: $run_id, $model, $version, $model_type,
 -- $score_date, $factors. Placeholder: __features__ the version's features macro.
 INSERT INTO cai_scores
-WITH scored AS (
-    SELECT f.customer_id,
-           _cai_score_run($model, $version, f.feature_vector, f.feature_set, $factors) AS r
-    FROM __features__(CAST($score_date AS DATE)) AS f
-),
-ranked AS (
-    SELECT s.customer_id, CAST(ceil(100 * cume_dist() OVER (ORDER BY s.r.probability)) AS INTEGER) AS percentile
-    FROM scored AS s
-)
 SELECT CAST($run_id AS BIGINT), CAST($model AS VARCHAR), CAST($version AS INTEGER), CAST($model_type AS VARCHAR),
-       CAST($score_date AS DATE), s.customer_id, s.r.probability, s.r.score, k.percentile,
+       CAST($score_date AS DATE), s.customer_id, s.r.probability, s.r.score,
+       CAST(ceil(100 * cume_dist() OVER (ORDER BY s.r.probability)) AS INTEGER),
        CASE WHEN s.r.score < 25 THEN 'low' WHEN s.r.score < 75 THEN 'medium' ELSE 'high' END,
        s.r.influential_factors
-FROM scored AS s
-JOIN ranked AS k ON k.customer_id = s.customer_id;
+FROM (
+    SELECT f.customer_id, _cai_score_run($model, $version, f.feature_vector, f.feature_set, $factors) AS r
+    FROM __features__(CAST($score_date AS DATE)) AS f
+) AS s;

@@ -115,6 +115,8 @@ def test_explain_returns_top_factors_toward_the_prediction(scon):
             level = "high" if abs(factor["contribution"]) >= math.log(2) else "medium" if abs(factor["contribution"]) >= math.log(1.25) else "low"
             assert factor["importance"] == level
     assert sum(bool(f) for _, f in result) > 0.9 * len(result)
+    none = rows(scon, f"SELECT DISTINCT len(cai_explain('purchase_30d', f, 0, 1)) FROM cai_features_purchase_30d_v1(DATE '{DATE}') AS f")
+    assert none == [(0,)]
 
 
 def test_linear_model_scores_and_explains_in_pure_sql_like_its_udf(scon):

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from cai_sql.errors import CaiError
+from cai_sql.explain import with_top_factors
 from cai_sql.export import INPUT_NAME, session
 from cai_sql.sqlfiles import sql_text
 
@@ -85,6 +86,8 @@ class LoadedModel:
                         "modified after training — refusing to score with it; retrain the model"
                     )
                 self._sessions[kind] = session(data)
+                if kind == "explainer":
+                    self._sessions["ranked"] = session(with_top_factors(data))
             return self._sessions[kind]
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
@@ -94,6 +97,12 @@ class LoadedModel:
     def contributions(self, X: np.ndarray) -> np.ndarray:
         (result,) = self._session("explainer").run(None, {INPUT_NAME: X})
         return result
+
+    def ranked_factors(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Σ contributions per row, and the top-k pulls toward the row's side with their feature indices."""
+        self._session("explainer")
+        total, pull, index = self._sessions["ranked"].run(None, {INPUT_NAME: X, "k": np.array([k], dtype=np.int64)})
+        return total[:, 0], pull, index
 
     def check(self) -> None:
         """Load (and so verify) both graphs now."""
@@ -105,8 +114,11 @@ class LoadedModel:
         """0–100 on this version's fixed scale: the share of its validation population with a lower probability."""
         if self.score_scale is None:
             return np.rint(probabilities * 100).astype(np.int32)
-        grid = np.linspace(0.0, 100.0, len(self.score_scale))
-        return np.rint(np.interp(probabilities, self.score_scale, grid)).astype(np.int32)
+        return np.rint(np.interp(probabilities, self.score_scale, self._score_grid)).astype(np.int32)
+
+    @functools.cached_property
+    def _score_grid(self) -> np.ndarray:
+        return np.linspace(0.0, 100.0, len(self.score_scale))
 
 
 class Catalog:

@@ -57,25 +57,21 @@ def _matrix(vectors: pa.ChunkedArray, loaded: LoadedModel) -> np.ndarray:
     return np.ascontiguousarray(values.reshape(len(array), width), dtype=np.float32)
 
 
-def top_factors(loaded: LoadedModel, X: np.ndarray, contributions: np.ndarray, k: int) -> pa.ListArray:
-    """Per row, up to ``k`` factors pulling toward the customer's side of the average (see README)."""
-    n, width = contributions.shape
-    k = max(0, min(int(k), width))
-    direction = np.where(contributions.sum(axis=1, dtype=np.float64) >= 0, 1.0, -1.0).astype(np.float32)
-    pull = contributions * direction[:, None]
-    if k < width:
-        candidates = np.argpartition(-pull, k - 1, axis=1)[:, :k] if k else np.empty((n, 0), dtype=np.int64)
-    else:
-        candidates = np.tile(np.arange(width), (n, 1))
-    rows = np.arange(n)[:, None]
-    order = np.argsort(-pull[rows, candidates], axis=1, kind="stable")
-    chosen = candidates[rows, order]
-    kept = pull[rows, chosen] > 0
+def top_factors(loaded: LoadedModel, X: np.ndarray, total: np.ndarray, pull: np.ndarray, index: np.ndarray) -> pa.ListArray:
+    """Per row, the ranked factors that pull toward the customer's side of the average (see README).
+
+    ``pull`` and ``index`` come from the ranked explainer graph: the k largest contributions signed
+    toward the row's side (positive = toward), strongest first, and their feature positions.
+    """
+    n = len(X)
+    kept = pull > 0
     counts = kept.sum(axis=1)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    row_index = np.broadcast_to(rows, chosen.shape)[kept]
-    feature_index = chosen[kept]
-    contribution = contributions[row_index, feature_index].astype(np.float64)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    row_index = np.broadcast_to(np.arange(n)[:, None], index.shape)[kept]
+    feature_index = index[kept]
+    direction = np.where(total >= 0, 1.0, -1.0)
+    contribution = pull[kept].astype(np.float64) * direction[row_index]
     value = X[row_index, feature_index].astype(np.float64)
     magnitude = np.abs(contribution)
     level = (magnitude >= MEDIUM_IMPORTANCE).astype(np.int8) + (magnitude >= HIGH_IMPORTANCE).astype(np.int8)
@@ -88,6 +84,12 @@ def top_factors(loaded: LoadedModel, X: np.ndarray, contributions: np.ndarray, k
         names=[f.name for f in FACTOR_TYPE],
     )
     return pa.ListArray.from_arrays(pa.array(offsets), factors)
+
+
+def _ranked(loaded: LoadedModel, X: np.ndarray, k: int):
+    if k == 0:  # no factors asked for: only the total is needed
+        return loaded.contributions(X).sum(axis=1), np.empty((len(X), 0), np.float32), np.empty((len(X), 0), np.int64)
+    return loaded.ranked_factors(X, min(k, len(loaded.features)))
 
 
 class Functions:
@@ -103,16 +105,15 @@ class Functions:
     def explain(self, model, version, vectors, feature_set, k):
         loaded = _model(self.catalog, model, version, feature_set)
         X = _matrix(vectors, loaded)
-        return top_factors(loaded, X, loaded.contributions(X), _factor_count(k))
+        return top_factors(loaded, X, *_ranked(loaded, X, _factor_count(k)))
 
     def score_run(self, model, version, vectors, feature_set, k):
         """Probability, score and factors in one pass of the reason-code graph (used by scoring runs)."""
         loaded = _model(self.catalog, model, version, feature_set)
         X = _matrix(vectors, loaded)
-        contributions = loaded.contributions(X)
-        margin = loaded.bias + contributions.sum(axis=1, dtype=np.float64)
-        probability = 1.0 / (1.0 + np.exp(-margin))
-        factors = top_factors(loaded, X, contributions, _factor_count(k))
+        total, pull, index = _ranked(loaded, X, _factor_count(k))
+        probability = 1.0 / (1.0 + np.exp(-(loaded.bias + total.astype(np.float64))))
+        factors = top_factors(loaded, X, total, pull, index)
         return pa.StructArray.from_arrays(
             [pa.array(probability), pa.array(loaded.scores(probability)), factors],
             names=["probability", "score", "influential_factors"],
