@@ -26,7 +26,7 @@ from onnx import TensorProto, helper
 
 from .errors import CaiError
 from .export import INPUT_NAME, session
-from .treeshap import leaf_mean_shap
+from .treeshap import leaf_mean_shap, leaf_paths
 
 CONTRIBUTIONS = "contributions"
 ML_OPSET = 3
@@ -78,17 +78,12 @@ def _path_contributions(nodes: np.ndarray, n_features: int) -> tuple[float, dict
             weights = nodes["count"][[left, right]].astype(float)
             expected[index] = float(np.dot(weights, expected[[left, right]]) / max(weights.sum(), 1.0))
     leaves: dict[int, np.ndarray] = {}
-    stack = [(0, np.zeros(n_features))]
-    while stack:
-        index, path = stack.pop()
-        node = nodes[index]
-        if node["is_leaf"]:
-            leaves[index] = path
-            continue
-        for child in (node["left"], node["right"]):
-            step = path.copy()
-            step[node["feature_idx"]] += expected[child] - expected[index]
-            stack.append((child, step))
+    for leaf, path in leaf_paths(nodes).items():
+        vector = np.zeros(n_features)
+        for index, went_left in path:
+            child = nodes[index]["left"] if went_left else nodes[index]["right"]
+            vector[nodes[index]["feature_idx"]] += expected[child] - expected[index]
+        leaves[leaf] = vector
     return float(expected[0]), leaves
 
 

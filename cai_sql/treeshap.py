@@ -18,7 +18,7 @@ import numpy as np
 MAX_PACKED_PLAYERS = 62  # a leaf's row pattern is packed into one int64
 
 
-def _leaf_paths(nodes: np.ndarray) -> dict[int, list[tuple[int, bool]]]:
+def leaf_paths(nodes: np.ndarray) -> dict[int, list[tuple[int, bool]]]:
     """Per leaf, the (node, went left) steps from the root."""
     paths: dict[int, list[tuple[int, bool]]] = {}
     stack: list[tuple[int, list]] = [(0, [])]
@@ -73,7 +73,7 @@ def leaf_mean_shap(nodes: np.ndarray, X: np.ndarray, n_features: int) -> dict[in
 def _leaf_terms(nodes: np.ndarray, X: np.ndarray, n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, each (leaf, player) term of the SHAP values, and the matrix summing terms into features."""
     counts = nodes["count"].astype(float)
-    paths = _leaf_paths(nodes)
+    paths = leaf_paths(nodes)
     leaves = sorted(paths)
     players = [sorted({int(nodes[n]["feature_idx"]) for n, _ in paths[leaf]}) for leaf in leaves]
     width = max(1, max(len(p) for p in players))
