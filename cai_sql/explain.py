@@ -18,7 +18,7 @@ inputs, i.e. coef_j · z_j, which is 0 for a customer at the training mean; bias
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import onnx
@@ -44,6 +44,8 @@ class Explainer:
     onnx: bytes
     sha256: str
     bias: float
+    method: str = ""
+    max_abs_difference: float = 0.0
 
 
 def _finish(graph: onnx.GraphProto, bias: float) -> Explainer:
@@ -235,4 +237,6 @@ def build_explainer(model, algorithm: str, classifier_onnx: bytes, X_check: np.n
             f"reason codes do not add up to the model: bias + contributions differ from scikit-learn by "
             f"{difference:.2e} (limit {PARITY_TOLERANCE:.0e}); the model was not registered"
         )
-    return explainer, terms
+    method = ("linear: coef · (x − mean) / scale" if terms is not None else
+              f"trees: per-leaf mean TreeSHAP of {min(len(X_check), SHAP_SAMPLE_ROWS)} rows, top {LEAF_TERMS} per leaf")
+    return replace(explainer, method=method, max_abs_difference=difference), terms

@@ -35,6 +35,10 @@ def model_card(record: ModelRecord) -> str:
         + (f"; oracle (true intent) AUC {m['oracle_auc']:.3f}" if m.get("oracle_auc") else ""),
         f"sklearn-vs-ONNX max abs difference {m['parity_max_abs_difference']:.1e}",
     ]
+    if "reason_codes" in m:
+        reasons = m["reason_codes"]
+        lines.append(f"reason codes: {reasons['method']}; bias + contributions vs sklearn within "
+                     f"{reasons['max_abs_difference']:.1e}; sha256 {reasons['sha256']}")
     lines += [f"warning: {w}" for w in m.get("warnings", [])]
     lines.append("")
     lines.append("decile  customers  positives    rate   lift  cumulative gain")

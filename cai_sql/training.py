@@ -243,6 +243,8 @@ def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, star
         "candidates": candidates,
         "oracle_auc": oracle,
         "parity_max_abs_difference": exported.max_abs_difference,
+        "reason_codes": {"method": explainer.method, "sha256": explainer.sha256,
+                         "max_abs_difference": explainer.max_abs_difference},
         "class_balance": {
             "train_positives": positives, "train_negatives": negatives,
             "validation_positives": int(y_valid.sum()), "validation_negatives": int((1 - y_valid).sum()),

@@ -234,6 +234,7 @@ snapshots = 3
     card = run_cai("models", "show", "purchase_30d", "--db", str(db), cwd=tmp_path)
     assert card.returncode == 0
     assert "out-of-time validation cutoff" in card.stdout and "Count of commerce.purchases in last 30 days" in card.stdout
+    assert "reason codes: " in card.stdout and "bias + contributions vs sklearn within" in card.stdout
     missing = run_cai("models", "show", "nope", "--db", str(db), cwd=tmp_path)
     assert missing.returncode == 1 and "Error: no model 'nope' in the registry (models: purchase_30d)" in missing.stderr
     bad = tmp_path / "bad.toml"
