@@ -56,10 +56,6 @@ def _before_commit(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """Last step inside a run's transaction (a seam for tests that inject a failure here)."""
 
 
-def _default_date(con: duckdb.DuckDBPyConnection) -> dt.date:
-    return _data_range(con)[1] + dt.timedelta(days=1)
-
-
 def _data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     if not table_exists(con, "events"):
         raise InputError("there is no events table; load events with `cai ingest FILE`")
