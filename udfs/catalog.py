@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from cai_sql.database import table_exists
 from cai_sql.errors import CaiError
 from cai_sql.explain import with_top_factors
 from cai_sql.export import INPUT_NAME, session
@@ -130,8 +131,7 @@ class Catalog:
         self._feature_sets: dict[str, LoadedModel] = {}
 
     def refresh(self, con: duckdb.DuckDBPyConnection) -> None:
-        exists = con.execute(sql_text("table_exists"), {"name": "cai_models"}).fetchall()
-        if not (exists and exists[0][0]):
+        if not table_exists(con, "cai_models"):
             return
         models, latest, feature_sets = {}, {}, {}
         for row in con.execute(sql_text("model_artifacts")).fetchall():
