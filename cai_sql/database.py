@@ -65,3 +65,10 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether a table or view called ``name`` exists in the main schema."""
     row = con.execute(sql_text("table_exists"), {"name": name}).fetchall()
     return bool(row and row[0][0])
+
+
+def execute_each(con: duckdb.DuckDBPyConnection, name: str, parameters: dict) -> None:
+    """Run every statement of ``sql/<name>.sql`` with the same bound parameters (DuckDB binds
+    parameters only in single statements)."""
+    for statement in con.extract_statements(sql_text(name)):
+        con.execute(statement, parameters)

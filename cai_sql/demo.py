@@ -2,7 +2,9 @@
 
 Generate XDM events, ingest them and the profiles, keep the generator's true purchase intent
 beside them, train the two shipped predictions (purchase propensity and churn) and register them,
-then score both weekly for the last six weeks of simulated time, so the ledger has history.
+then score both weekly for the last ten weeks of simulated time, so the ledger has history (and
+the older runs, whose outcome windows have closed, have realized outcomes), and define the
+bucket segments of both models.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .generate import GeneratedFiles, generate
 from .ingestion import IngestReport, ingest_events, ingest_profiles
 from .progress import Reporter
 from .scoring import RunResult, score
+from .segments import create_segment
 from .sqlfiles import sql_text
 from .summary import EventsSummary, summarize
 from .training import TrainResult, train
@@ -28,7 +31,8 @@ DEMO_SPECS = ("purchase_30d", "churn_60d")
 DEFAULT_DB = "cai_demo.duckdb"
 DEFAULT_CUSTOMERS = 20_000
 MIN_CUSTOMERS = 5_000  # below this the shipped specs cannot reach their 500/500 minimum examples
-SCORING_RUNS = 6
+SCORING_RUNS = 10
+SEGMENT_BUCKETS = ("high", "medium", "low")
 SCORING_INTERVAL_DAYS = 7
 
 
@@ -86,6 +90,11 @@ def run_demo(
                 for date in dates:
                     runs.append(score(con, trained.record.model, as_of=date))
                     advance(len(runs), len(dates) * len(models))
+        with reporter.step("Defining the bucket segments of each model", total=len(models)) as advance:
+            for done, trained in enumerate(models, start=1):
+                for bucket in SEGMENT_BUCKETS:
+                    create_segment(con, f"{trained.record.model}_{bucket}", trained.record.model, bucket=bucket)
+                advance(done, len(models))
     finally:
         con.close()
     return DemoResult(db=db, data_dir=data_dir, files=files, ingests=(events, profiles), summary=summary, models=models,

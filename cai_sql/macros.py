@@ -51,7 +51,7 @@ def render_query(template: str, values: dict[str, exp.Expression | str]) -> str:
     return _substitute_all(sqlglot.parse_one(sql_text(template), read=DIALECT), values).sql(DIALECT, comments=False)
 
 
-def _render_macro(template: str, name: str, values: dict[str, exp.Expression | str]) -> str:
+def render_create(template: str, name: str, values: dict[str, exp.Expression | str]) -> str:
     tree = _substitute_all(sqlglot.parse_one(sql_text(template), read=DIALECT), values)
     tree.this.set("this", exp.to_table(name))
     return tree.sql(DIALECT, comments=False)
@@ -63,7 +63,7 @@ def features_macro_sql(macro: str, rows_macro: str, feature_names: list[str], fe
         exp.Array(expressions=[exp.column(exp.to_identifier(n, quoted=True), table="r") for n in feature_names]),
         "FLOAT[]",
     )
-    return _render_macro("cai_features_vector", macro, {
+    return render_create("cai_features_vector", macro, {
         "__rows__": rows_macro,
         "__vector__": vector,
         "__feature_set__": exp.Literal.string(feature_set),
@@ -119,14 +119,14 @@ def _sum(parts: list[exp.Expression], start: exp.Expression) -> exp.Expression:
 
 
 def linear_score_sql(macro: str, terms: LinearTerms, feature_names: list[str]) -> str:
-    return _render_macro("cai_linear_score", macro, {"__margin__": _margin(terms, feature_names)})
+    return render_create("cai_linear_score", macro, {"__margin__": _margin(terms, feature_names)})
 
 
 def linear_explain_sql(macro: str, terms: LinearTerms, features: list[dict]) -> str:
     feature_names = [f["name"] for f in features]
     values = [exp.cast(exp.func("struct_extract", exp.column("feature_row"), exp.Literal.string(name)), "DOUBLE")
               for name in feature_names]
-    return _render_macro("cai_linear_explain", macro, {
+    return render_create("cai_linear_explain", macro, {
         "__contributions__": exp.Array(expressions=_contributions(terms, feature_names)),
         "__values__": exp.Array(expressions=values),
         "__codes__": exp.Array(expressions=[exp.Literal.string(n) for n in feature_names]),

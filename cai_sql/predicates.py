@@ -29,11 +29,12 @@ ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
     exp.Lower, exp.Upper, exp.Abs, exp.Round, exp.Floor, exp.Ceil, exp.Length, exp.Trim,
     exp.Substring, exp.StartsWith, exp.Least, exp.Greatest, exp.Extract, exp.DateTrunc,
     exp.Concat, exp.Ln, exp.Sqrt, exp.Sign,
+    exp.ArrayContains, exp.ArrayOverlaps, exp.Bracket,  # lists, e.g. a segment's factor_codes
 )
 ALLOWED_FUNCTIONS = {
     "ends_with", "contains", "regexp_matches", "prefix", "suffix", "strlen", "lcase", "ucase",
     "year", "month", "day", "hour", "dayofweek", "isodow", "dayofyear", "week", "date_part",
-    "nullif", "ifnull", "greatest", "least", "starts_with",
+    "nullif", "ifnull", "greatest", "least", "starts_with", "list_has_all", "len",
     # the names sqlglot gives some of the above once parsed
     "day_of_week", "dayofweek_iso", "day_of_year", "week_of_year", "date_trunc", "timestamp_trunc",
 }

@@ -16,14 +16,19 @@ from dataclasses import dataclass
 
 import duckdb
 from . import udfs
-from .database import connect, table_exists, transaction, use_utc
+from .database import connect, execute_each, table_exists, transaction, use_utc
 from .errors import InputError
+from .ledger import ensure_ledger
 from .macros import names as macro_names, render_query
+from .segments import refresh_run_members
+from .drift import record_histograms, stored_edges
+from .outcomes import evaluate_runs
 from .sqlfiles import sql_text
 from .udfs import DEFAULT_FACTORS, ScoringError
 
 MAX_FACTORS = 20
 UDF_ERROR = "Python exception occurred while executing the UDF:"
+RUN_FEATURES = "_cai_run_features"
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,6 @@ class RunResult:
         if self.replaced:
             text += f"; replaced run {', '.join(map(str, self.replaced))}"
         return text
-
-
-def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ledger tables and their BI views if missing."""
-    for name in ("cai_runs", "cai_scores", "cai_latest_scores", "cai_score_history"):
-        con.execute(sql_text(name))
 
 
 def _before_commit(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
@@ -76,7 +75,9 @@ def score(
     """Score every customer eligible at ``as_of`` (default: the day after the last event) into the ledger."""
     con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
     try:
-        return _score(con, model, as_of, version, factors)
+        result = _score(con, model, as_of, version, factors)
+        evaluate_runs(con, result.model)  # earlier runs whose outcome window has closed since
+        return result
     finally:
         if con is not db:
             con.close()
@@ -98,7 +99,8 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
     ensure_ledger(con)
     run_id = con.execute(sql_text("next_run_id")).fetchall()[0][0]
     features = macro_names(loaded.model, loaded.version)["features_version"]
-    insert = render_query("score_run_insert", {"__features__": features})
+    stage = render_query("stage_run_features", {"__features__": features})
+    edges = stored_edges(con, loaded.model, loaded.version) if table_exists(con, "cai_models") else None
     started_at, started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), time.perf_counter()
     base = {"run_id": run_id, "model": loaded.model, "version": loaded.version, "model_type": loaded.model_type,
             "score_date": score_date}
@@ -109,19 +111,26 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
             if replaced:
                 con.execute(sql_text("mark_runs_replaced"), {"run_id": run_id, "replaced": replaced})
                 con.execute(sql_text("delete_run_scores"), {"replaced": replaced})
-            (n_scored,) = con.execute(insert, {**base, "factors": factors}).fetchall()[0]
+                execute_each(con, "delete_run_details", {"replaced": replaced})
+            con.execute(stage, {"score_date": score_date})
+            (n_scored,) = con.execute(sql_text("score_run_insert"), {**base, "factors": factors}).fetchall()[0]
             if n_scored == 0:
                 raise ScoringError(
                     f"no customer is eligible for {loaded.label} at {score_date} (events run {first_day} … {last_day}); "
                     "nothing was written — pick a date inside the data"
                 )
+            if edges is not None:
+                record_histograms(con, run_id, RUN_FEATURES, loaded.feature_names, edges)
+            con.execute(sql_text("drop_run_features"))
             seconds = time.perf_counter() - started
             con.execute(sql_text("record_run"), {
                 **base, "status": "succeeded", "factors": factors, "sha256": loaded.sha256, "started_at": started_at,
                 "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "seconds": seconds, "error": None,
             })
+            refresh_run_members(con, loaded.model, run_id)
             _before_commit(con, run_id)
     except Exception as exc:
+        con.execute(sql_text("drop_run_features"))
         message = _record_failure(con, base, factors, loaded.sha256, started_at, started, exc)
         if isinstance(exc, duckdb.Error) and UDF_ERROR in str(exc):
             raise ScoringError(message) from exc

@@ -23,6 +23,7 @@ from sklearn.preprocessing import StandardScaler
 
 from . import udfs
 from .database import connect, table_exists, transaction, use_utc
+from .drift import bin_edges
 from .errors import CaiError, InputError
 from .explain import ExplainerError, LinearTerms, build_explainer
 from .export import ExportError, export
@@ -254,6 +255,7 @@ def _train(con, spec: PredictionSpec, now: dt.datetime, reporter: Reporter, star
             "validation_cutoff": validation_cutoff.isoformat(), "events_from": first_day.isoformat(),
             "events_to": last_day.isoformat(),
         },
+        "feature_bins": bin_edges(X[is_train], [f.name for f in features]),
         "warnings": warnings,
     })
     with transaction(con):

@@ -1,0 +1,29 @@
+"""The ledger's tables and the persisted views and macros BI tools read from it.
+
+Everything here is created from ``sql/`` files with ``IF NOT EXISTS`` / ``OR REPLACE``, so
+installing it again (every scoring run and segment command does) is cheap and upgrades a file
+written by an older cai-sql to the current set of views and macros.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .sqlfiles import sql_text
+
+TABLES = (
+    "cai_runs", "cai_scores", "cai_run_outcomes", "cai_run_feature_bins", "cai_segments", "cai_segment_members",
+    "ensure_profiles",
+)
+VIEWS_AND_MACROS = (
+    "cai_latest_runs", "cai_latest_scores", "cai_score_history", "cai_segment_rows", "cai_segment_sizes",
+    "cai_auto_segments", "cai_run_pair", "cai_score_distribution", "cai_bucket_trend", "cai_bucket_trend_by",
+    "cai_factors_by_bucket", "cai_bucket_flow", "cai_bucket_overlap", "cai_cohort_tracking", "cai_segment_cohort",
+    "cai_expected_vs_actual", "cai_realized_auc", "cai_drift", "cai_score_change",
+)
+
+
+def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ledger tables if missing and (re)install their views and macros."""
+    for name in TABLES + VIEWS_AND_MACROS:
+        con.execute(sql_text(name))

@@ -1,0 +1,261 @@
+"""Segments: named predicates over one model's scored customers, kept for every run.
+
+A segment's predicate is parsed and checked like every user predicate (one boolean expression
+over the columns of ``cai_segment_rows``: scores, buckets, reason codes, profile attributes) and
+stored as the SQL sqlglot rendered from the checked tree. Creating a segment is one transaction:
+its definition, its live view (``cai_seg_<name>``: the members at the model's latest run) and its
+membership at every earlier run of the model. Each later scoring run adds the run's members
+inside the run's own transaction, so ``cai_segment_sizes`` shows the segment over time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from .database import connect, execute_each, table_exists, transaction
+from .errors import CaiError, InputError
+from .ledger import ensure_ledger
+from .macros import render_create, render_query
+from .predicates import check_boolean, parse_predicate, qualify
+from .sqlfiles import sql_text
+
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,47}")
+VIEW_PREFIX = "cai_seg_"
+BUCKETS = ("low", "medium", "high")
+EXPORT_FORMATS = ("csv", "parquet")
+ROWS_VIEW = "cai_segment_rows"
+
+
+class SegmentError(CaiError):
+    """A segment cannot be created, found or exported as asked."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    model: str
+    predicate: str
+    kind: str
+    view_name: str
+    runs: int
+    latest_members: int | None
+
+
+def _open(db) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        return db, False
+    return connect(db), True
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise SegmentError(
+            f"segment name {name!r} is not allowed: use 1–48 lowercase letters, digits and underscores, "
+            "starting with a letter (e.g. high_intent_gold)"
+        )
+
+
+def _check_model(con: duckdb.DuckDBPyConnection, model: str) -> None:
+    known = set()
+    if table_exists(con, "cai_models"):
+        known |= {row[0] for row in con.execute(sql_text("list_models")).fetchall()}
+    known |= {row[0] for row in con.execute(sql_text("scored_models")).fetchall()}
+    if model not in known:
+        raise SegmentError(f"unknown model '{model}' (models: {', '.join(sorted(known)) or 'none'}); "
+                           "train and score one first (cai train, cai score)")
+
+
+def predicate_from(where: str | None, bucket: str | None, top_factor: str | None) -> tuple[str, str]:
+    """The predicate text and kind of a segment from exactly one of --where, --bucket, --top-factor."""
+    given = [x is not None for x in (where, bucket, top_factor)]
+    if sum(given) != 1:
+        raise SegmentError("define a segment with exactly one of --where PREDICATE, --bucket BUCKET or --top-factor CODE")
+    if bucket is not None:
+        if bucket not in BUCKETS:
+            raise SegmentError(f"unknown bucket {bucket!r}; use low, medium or high")
+        return exp.column("bucket").eq(exp.Literal.string(bucket)).sql("duckdb"), "bucket"
+    if top_factor is not None:
+        return exp.column("top_factor").eq(exp.Literal.string(top_factor)).sql("duckdb"), "top_factor"
+    return where, "custom"
+
+
+def _checked_predicate(con: duckdb.DuckDBPyConnection, name: str, text: str) -> exp.Expression:
+    columns = con.table(ROWS_VIEW).columns
+    where = f"segment {name}: --where"
+    tree = parse_predicate(text, columns, where)
+    check_boolean(con, tree, ROWS_VIEW, where)
+    return tree
+
+
+def _fill_members(con: duckdb.DuckDBPyConnection, name: str, model: str, tree: exp.Expression,
+                  first_run: int, last_run: int) -> None:
+    insert = render_query("segment_members_insert", {"__predicate__": qualify(tree, "r")})
+    con.execute(insert, {"segment": name, "model": model, "first_run": first_run, "last_run": last_run})
+
+
+def create_segment(db, name: str, model: str, where: str | None = None, *, bucket: str | None = None,
+                   top_factor: str | None = None) -> Segment:
+    """Define a segment on ``model`` and record its members at every successful run so far."""
+    con, owned = _open(db)
+    try:
+        _check_name(name)
+        text, kind = predicate_from(where, bucket, top_factor)
+        ensure_ledger(con)
+        _check_model(con, model)
+        if con.execute(sql_text("list_segments"), {"segment": name}).fetchall():
+            raise SegmentError(f"segment '{name}' already exists; drop it first (cai segment drop {name}) or pick another name")
+        tree = _checked_predicate(con, name, text)
+        stored = tree.sql("duckdb")
+        view_name = VIEW_PREFIX + name
+        view = render_create("segment_view", view_name, {
+            "__view__": exp.to_table(view_name), "__model__": exp.Literal.string(model),
+            "__predicate__": qualify(tree, "r"),
+        })
+        first_run, last_run, _ = con.execute(sql_text("segment_runs"), {"model": model}).fetchall()[0]
+        with transaction(con):
+            con.execute(sql_text("insert_segment"), {
+                "segment": name, "model": model, "predicate": stored, "kind": kind, "view_name": view_name,
+                "created_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+            })
+            con.execute(view)
+            if first_run is not None:
+                _fill_members(con, name, model, tree, first_run, last_run)
+        return segment_info(con, name)
+    finally:
+        if owned:
+            con.close()
+
+
+def refresh_run_members(con: duckdb.DuckDBPyConnection, model: str, run_id: int) -> None:
+    """Record every segment of ``model`` at a new run (called inside the run's transaction)."""
+    for name, predicate in con.execute(sql_text("model_segments"), {"model": model}).fetchall():
+        try:
+            tree = parse_predicate(predicate, con.table(ROWS_VIEW).columns, f"segment {name}")
+            _fill_members(con, name, model, tree, run_id, run_id)
+        except (CaiError, duckdb.Error) as exc:
+            raise SegmentError(
+                f"segment '{name}' no longer works on {model}'s scores ({str(exc).splitlines()[0]}); "
+                f"drop it (cai segment drop {name}) and define it again"
+            ) from None
+
+
+def segment_info(db, name: str) -> Segment:
+    con, owned = _open(db)
+    try:
+        ensure_ledger(con)
+        rows = con.execute(sql_text("list_segments"), {"segment": name}).fetchall()
+        if not rows:
+            raise SegmentError(f"there is no segment '{name}' (see `cai segment list`)")
+        segment, model, kind, predicate, view_name, _created, _run, _date, members, _share = rows[0]
+        runs = len(size_history(con, name))
+        return Segment(segment, model, predicate, kind, view_name, runs, members)
+    finally:
+        if owned:
+            con.close()
+
+
+def list_segments(db) -> list[tuple]:
+    """Every segment: name, model, kind, predicate, view, created, latest run, its date, members, share."""
+    con, owned = _open(db)
+    try:
+        if not table_exists(con, "cai_segments"):
+            return []
+        ensure_ledger(con)
+        return con.execute(sql_text("list_segments"), {"segment": None}).fetchall()
+    finally:
+        if owned:
+            con.close()
+
+
+def size_history(db, name: str) -> list[tuple]:
+    """(run_id, score_date, model_version, members, scored, share) per successful run, oldest first."""
+    con, owned = _open(db)
+    try:
+        return con.execute(sql_text("segment_size_history"), {"segment": name}).fetchall()
+    finally:
+        if owned:
+            con.close()
+
+
+def drop_segment(db, name: str) -> None:
+    """Remove a segment's definition, membership history and live view, together."""
+    con, owned = _open(db)
+    try:
+        info = segment_info(con, name)
+        with transaction(con):
+            execute_each(con, "delete_segment", {"segment": name})
+            con.execute(exp.Drop(this=exp.to_table(info.view_name), kind="VIEW", exists=True).sql("duckdb"))
+    finally:
+        if owned:
+            con.close()
+
+
+def auto_segments(db, model: str | None = None) -> list[tuple]:
+    """The one-click segments of each model's latest run (see ``cai_auto_segments``)."""
+    con, owned = _open(db)
+    try:
+        ensure_ledger(con)
+        return con.execute(sql_text("list_auto_segments"), {"model": model}).fetchall()
+    finally:
+        if owned:
+            con.close()
+
+
+def create_auto_segments(db, model: str) -> list[Segment]:
+    """Create every bucket and leading-reason segment of ``model`` that does not exist yet."""
+    con, owned = _open(db)
+    try:
+        ensure_ledger(con)
+        _check_model(con, model)
+        existing = {row[0] for row in list_segments(con)}
+        created = []
+        for _model, _run, _date, kind, value, _customers, _share, _predicate, name in auto_segments(con, model):
+            if name in existing:
+                continue
+            options = {"bucket": value} if kind == "bucket" else {"top_factor": value}
+            created.append(create_segment(con, name, model, **options))
+        return created
+    finally:
+        if owned:
+            con.close()
+
+
+def export_segment(db, name: str, out: str | os.PathLike, fmt: str = "csv", run_id: int | None = None) -> tuple[Path, int]:
+    """Write a segment's members (latest run by default) to CSV or Parquet, atomically; returns (path, rows)."""
+    if fmt not in EXPORT_FORMATS:
+        raise SegmentError(f"unknown export format {fmt!r}; use csv or parquet")
+    target = Path(out).expanduser()
+    if not target.parent.resolve().is_dir():
+        raise InputError(f"cannot write {target}: directory {target.parent} does not exist")
+    con, owned = _open(db)
+    try:
+        history = {row[0]: row for row in size_history(con, segment_info(con, name).name)}
+        if not history:
+            raise SegmentError(f"segment '{name}' has no runs yet; score its model first (cai score)")
+        chosen = run_id if run_id is not None else max(history, key=lambda r: (history[r][1], r))
+        if chosen not in history:
+            raise SegmentError(f"run {chosen} is not a run of segment '{name}''s model (runs: {', '.join(map(str, sorted(history)))})")
+        relation = con.sql(sql_text("segment_export"), params={"segment": name, "run_id": chosen})
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent.resolve())
+        os.close(handle)
+        try:
+            if fmt == "csv":
+                relation.to_csv(temporary)
+            else:
+                relation.to_parquet(temporary)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return target, history[chosen][3]
+    finally:
+        if owned:
+            con.close()
