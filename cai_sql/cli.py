@@ -28,6 +28,10 @@ from .generate import DEFAULT_DAYS, DEFAULT_END, generate
 from .ingestion import ingest
 from .mapping import EventMapping, ProfileMapping, event_mapping_from, load_mapping_file, parse_pairs
 from .model_card import model_card
+from .outcomes import evaluate_runs
+from .profile import customer_profile
+from .segments import (BUCKETS, EXPORT_FORMATS, auto_segments, create_auto_segments, create_segment, drop_segment,
+                       export_segment, list_segments, segment_info, size_history)
 from .macros import names as macro_names
 from .registry import list_models, load_model
 from .summary import EventsSummary, summarize
@@ -201,8 +205,7 @@ def train_command(spec_path: Path, algorithms: tuple[str, ...], db: Path) -> Non
 @db_option
 def score_command(model: str, as_of: dt.datetime | None, version: int | None, factors: int, db: Path) -> None:
     """Score every customer eligible at a date with MODEL into cai_scores (one run)."""
-    if not db.exists():
-        raise CaiError(f"database {db} does not exist; run `cai demo` or `cai ingest FILE --db {db}` first")
+    _must_exist(db)
     with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as progress:
         progress.add_task(f"Scoring {model}")
         result = score(db, model, as_of=as_of.date() if as_of else None, version=version, factors=factors)
@@ -260,10 +263,158 @@ def models_show(ctx: click.Context, name: str, version: int | None, db: Path | N
     click.echo(model_card(record))
 
 
-@contextlib.contextmanager
-def _read(db: Path):
+@main.command(name="evaluate")
+@click.option("--model", default=None, help="Only this model's runs.")
+@db_option
+def evaluate_command(model: str | None, db: Path) -> None:
+    """Record realized outcomes of runs whose outcome window has closed (cai score does this too)."""
+    _must_exist(db)
+    done = evaluate_runs(db, model)
+    if not done:
+        console.print("No run is waiting for outcomes: every closed window is evaluated, the rest are still open.")
+    for e in done:
+        console.print(f"run {e.run_id}: {e.model} as of {e.score_date}: {e.positives:,} of {e.customers:,} customers "
+                      f"reached the outcome ({e.positives / e.customers:.1%})", highlight=False)
+
+
+@main.group(name="segment")
+def segment_group() -> None:
+    """Define, list, inspect, export and drop segments of scored customers."""
+
+
+@segment_group.command(name="create")
+@click.argument("name")
+@click.option("--model", required=True, help="The model whose scored customers the segment selects.")
+@click.option("--where", "where", default=None, metavar="PREDICATE",
+              help="A boolean SQL expression over the columns of cai_segment_rows, e.g. \"bucket = 'high' AND loyalty_tier = 'gold'\".")
+@click.option("--bucket", type=click.Choice(BUCKETS), default=None, help="Shortcut: everyone in this bucket.")
+@click.option("--top-factor", "top_factor", default=None, metavar="CODE", help="Shortcut: everyone whose leading reason is CODE.")
+@db_option
+def segment_create(name: str, model: str, where: str | None, bucket: str | None, top_factor: str | None, db: Path) -> None:
+    """Create segment NAME and record its members at every run of MODEL so far."""
+    _must_exist(db)
+    segment = create_segment(db, name, model, where, bucket=bucket, top_factor=top_factor)
+    members = "no run yet" if segment.latest_members is None else f"{segment.latest_members:,} members at the latest run"
+    console.print(f"Created segment {segment.name} on {segment.model}: {segment.predicate} ({members}, "
+                  f"{segment.runs} runs recorded); live view {segment.view_name}", highlight=False)
+
+
+@segment_group.command(name="list")
+@db_option
+def segment_list(db: Path) -> None:
+    """List segments with their size at their model's latest run."""
+    with _read(db) as con:
+        rows = list_segments(con)
+    if not rows:
+        console.print("No segments yet; create one with: cai segment create NAME --model M --bucket high")
+        return
+    table = Table("segment", "model", "kind", "predicate", "latest run", "members", "share")
+    for name, model, kind, predicate, _view, _created, run_id, _date, members, share in rows:
+        table.add_row(name, model, kind, predicate, str(run_id or ""), f"{members:,}" if members is not None else "",
+                      f"{share:.1%}" if share is not None else "")
+    console.print(table)
+
+
+@segment_group.command(name="show")
+@click.argument("name")
+@db_option
+def segment_show(name: str, db: Path) -> None:
+    """Show segment NAME: its definition and its size at every run."""
+    with _read(db) as con:
+        segment = segment_info(con, name)
+        history = size_history(con, name)
+    console.print(f"{segment.name} ({segment.kind}) on {segment.model}: {segment.predicate}\nlive view: "
+                  f"SELECT * FROM {segment.view_name}", highlight=False)
+    table = Table("run", "score date", "version", "members", "scored", "share")
+    for run_id, score_date, version, members, scored, share in history:
+        table.add_row(str(run_id), str(score_date), str(version), f"{members:,}", f"{scored:,}", f"{share:.1%}")
+    console.print(table)
+
+
+@segment_group.command(name="drop")
+@click.argument("name")
+@db_option
+def segment_drop(name: str, db: Path) -> None:
+    """Drop segment NAME: its definition, membership history and live view."""
+    _must_exist(db)
+    drop_segment(db, name)
+    console.print(f"Dropped segment {name}")
+
+
+@segment_group.command(name="export")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file [default: NAME.csv or NAME.parquet].")
+@click.option("--run", "run_id", type=int, default=None, help="Members at this run [default: the latest].")
+@db_option
+def segment_export(name: str, fmt: str, out: Path | None, run_id: int | None, db: Path) -> None:
+    """Write the members of segment NAME to CSV or Parquet for activation tools."""
+    with _read(db) as con:
+        path, rows = export_segment(con, name, out or Path(f"{name}.{fmt}"), fmt, run_id)
+    console.print(f"Wrote {rows:,} members of {name} to {path}", highlight=False)
+
+
+@segment_group.command(name="auto")
+@click.option("--model", default=None, help="Only this model.")
+@click.option("--create", is_flag=True, help="Create every listed segment that does not exist yet (needs --model).")
+@db_option
+def segment_auto(model: str | None, create: bool, db: Path) -> None:
+    """List the one-click segments of each model's latest run: per bucket and per leading reason code."""
+    _must_exist(db)
+    if create:
+        if model is None:
+            raise CaiError("--create needs --model: auto-segments are created one model at a time")
+        for segment in create_auto_segments(db, model):
+            console.print(f"Created {segment.name}: {segment.predicate} ({segment.latest_members:,} members)", highlight=False)
+        return
+    rows = auto_segments(db, model)
+    table = Table("model", "kind", "value", "customers", "share", "suggested name")
+    for name, _run, _date, kind, value, customers, share, _predicate, suggested in rows:
+        table.add_row(name, kind, value, f"{customers:,}", f"{share:.1%}", suggested)
+    console.print(table)
+
+
+@main.command(name="profile")
+@click.argument("customer_id")
+@db_option
+def profile_command(customer_id: str, db: Path) -> None:
+    """Everything known about one customer: latest scores, reasons, lifetime value, score history."""
+    with _read(db) as con:
+        found = customer_profile(con, customer_id)
+    _print_profile(found)
+
+
+def _print_profile(found) -> None:
+    attributes = ", ".join(f"{k}: {v}" for k, v in found.attributes.items()) or "no profile attributes"
+    console.print(f"[bold]{found.customer_id}[/bold] — {attributes}")
+    if found.lifetime_value:
+        console.print("lifetime value: " + ", ".join(f"{k}: {v}" for k, v in found.lifetime_value.items()
+                                                      if k != "customer_id"), highlight=False)
+    if not found.scores:
+        console.print("No scores yet.")
+    for s in found.scores:
+        note = "" if s.in_latest_run else " (not scored in the model's latest run)"
+        console.print(f"\n[bold]{s.model}[/bold] v{s.model_version}, run {s.run_id} as of {s.score_date}{note}: score "
+                      f"{s.score}, {s.bucket}, percentile {s.percentile}, probability {s.probability:.3f}")
+        table = Table("factor", "value", "contribution", "importance")
+        for f in s.factors:
+            table.add_row(f["description"], "" if f["value"] is None else f"{f['value']:g}",
+                          f"{f['contribution']:+.3f}", f["importance"])
+        if s.factors:
+            console.print(table)
+        console.print("history: " + " → ".join(f"{d} {score} {bucket}" for d, _run, score, bucket in s.history),
+                      highlight=False)
+
+
+def _must_exist(db: Path) -> None:
     if not db.exists():
         raise CaiError(f"database {db} does not exist; run `cai demo` or `cai ingest FILE --db {db}` first")
+
+
+@contextlib.contextmanager
+def _read(db: Path):
+    _must_exist(db)
     con = connect(db, read_only=True)
     try:
         yield con

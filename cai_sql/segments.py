@@ -150,8 +150,8 @@ def refresh_run_members(con: duckdb.DuckDBPyConnection, model: str, run_id: int)
 def segment_info(db, name: str) -> Segment:
     con, owned = _open(db)
     try:
-        ensure_ledger(con)
-        rows = con.execute(sql_text("list_segments"), {"segment": name}).fetchall()
+        rows = (con.execute(sql_text("list_segments"), {"segment": name}).fetchall()
+                if table_exists(con, "cai_segments") else [])
         if not rows:
             raise SegmentError(f"there is no segment '{name}' (see `cai segment list`)")
         segment, model, kind, predicate, view_name, _created, _run, _date, members, _share = rows[0]
@@ -168,7 +168,6 @@ def list_segments(db) -> list[tuple]:
     try:
         if not table_exists(con, "cai_segments"):
             return []
-        ensure_ledger(con)
         return con.execute(sql_text("list_segments"), {"segment": None}).fetchall()
     finally:
         if owned:
@@ -192,7 +191,7 @@ def drop_segment(db, name: str) -> None:
         info = segment_info(con, name)
         with transaction(con):
             execute_each(con, "delete_segment", {"segment": name})
-            con.execute(exp.Drop(this=exp.to_table(info.view_name), kind="VIEW", exists=True).sql("duckdb"))
+            con.execute(render_query("drop_segment_view", {"__view__": exp.to_table(info.view_name)}))
     finally:
         if owned:
             con.close()
@@ -202,7 +201,8 @@ def auto_segments(db, model: str | None = None) -> list[tuple]:
     """The one-click segments of each model's latest run (see ``cai_auto_segments``)."""
     con, owned = _open(db)
     try:
-        ensure_ledger(con)
+        if not table_exists(con, "cai_auto_segments"):
+            return []
         return con.execute(sql_text("list_auto_segments"), {"model": model}).fetchall()
     finally:
         if owned:
