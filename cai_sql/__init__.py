@@ -10,6 +10,8 @@ Public API::
     cai_sql.run_demo("cai_demo.duckdb")
     result = cai_sql.train(con, "purchase_30d.toml")      # registers an ONNX model
     run = cai_sql.score(con, "purchase_30d")                 # a scoring run into cai_scores
+    cai_sql.create_segment(con, "gold_high", "purchase_30d", "bucket = 'high' AND loyalty_tier = 'gold'")
+    cai_sql.customer_profile(con, "cust-0000042")          # every model's scores, reasons, history
     con.sql("SELECT cai_score('purchase_30d', f) FROM cai_features_purchase_30d(DATE '2026-11-01') AS f")
 """
 
@@ -22,8 +24,12 @@ from .generate import GeneratedFiles, generate
 from .ingestion import IngestReport, ingest
 from .mapping import EventMapping, ProfileMapping, load_mapping_file
 from .model_card import model_card
+from .outcomes import Evaluation, evaluate_runs
+from .profile import CustomerProfile, ModelScore, UnknownCustomerError, customer_profile
 from .registry import ModelRecord, list_models, load_model
 from .scoring import RunResult, list_runs, score
+from .segments import (Segment, SegmentError, auto_segments, create_auto_segments, create_segment, drop_segment,
+                       export_segment, list_segments, segment_info, size_history)
 from .udfs import ScoringError, register as register_udfs
 from .spec import CustomEvent, Goal, PredictionSpec, SpecError, load_spec, spec_from_dict
 from .summary import EventsSummary, summarize
@@ -35,6 +41,22 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "CustomerProfile",
+    "Evaluation",
+    "ModelScore",
+    "Segment",
+    "SegmentError",
+    "UnknownCustomerError",
+    "auto_segments",
+    "create_auto_segments",
+    "create_segment",
+    "customer_profile",
+    "drop_segment",
+    "evaluate_runs",
+    "export_segment",
+    "list_segments",
+    "segment_info",
+    "size_history",
     "CaiError",
     "CustomEvent",
     "Goal",

@@ -2,8 +2,12 @@
 -- dates (CJA's stacked bars), with each bucket's share of the run and its mean score.
 -- Grain: one row per run and bucket. Parameters: none.
 CREATE OR REPLACE VIEW cai_bucket_trend AS
-SELECT s.model, s.score_date, s.run_id, s.model_version, s.bucket, count(*) AS customers,
-       round(count(*) / sum(count(*)) OVER (PARTITION BY s.run_id), 4) AS share,
-       round(avg(s.score), 2) AS mean_score
-FROM cai_scores AS s
-GROUP BY s.model, s.score_date, s.run_id, s.model_version, s.bucket;
+WITH counts AS (
+    SELECT run_id, bucket, count(*) AS customers, avg(score) AS mean_score
+    FROM cai_scores
+    GROUP BY run_id, bucket
+)
+SELECT r.model, r.score_date, r.run_id, r.model_version, c.bucket, c.customers,
+       round(c.customers / r.n_scored, 4) AS share, round(c.mean_score, 2) AS mean_score
+FROM counts AS c
+JOIN cai_runs AS r ON r.run_id = c.run_id;

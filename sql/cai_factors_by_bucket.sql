@@ -1,6 +1,6 @@
 -- cai_factors_by_bucket: the reason-code table — for every successful run and bucket, each factor
 -- code with the people who have it among their influential factors, their share of the bucket,
--- how many have it as their leading factor, its mean contribution and mean value, and its rank in
+-- how many have it as their leading factor (as_top_factor), its mean contribution and mean value, and its rank in
 -- the bucket by people (rank <= 10 gives Customer AI's top 10 per bucket).
 -- Grain: one row per run, bucket and factor code. Parameters: none.
 CREATE OR REPLACE VIEW cai_factors_by_bucket AS
@@ -11,7 +11,7 @@ WITH factors AS (
 ),
 counted AS (
     SELECT model, run_id, score_date, model_version, bucket, f.code AS code, any_value(f.description) AS description,
-           count(*) AS people, count(*) FILTER (WHERE position = 1) AS leading,
+           count(*) AS people, count(*) FILTER (WHERE position = 1) AS as_top_factor,
            count(*) FILTER (WHERE f.importance = 'high') AS high_importance,
            avg(f.contribution) AS mean_contribution, avg(f.value) AS mean_value
     FROM factors
@@ -19,7 +19,7 @@ counted AS (
 )
 SELECT c.model, c.run_id, c.score_date, c.model_version, c.bucket, c.code, c.description, c.people,
        round(c.people / CASE c.bucket WHEN 'high' THEN r.n_high WHEN 'medium' THEN r.n_medium ELSE r.n_low END, 4) AS share,
-       c.leading, c.high_importance, round(c.mean_contribution, 4) AS mean_contribution, c.mean_value,
+       c.as_top_factor, c.high_importance, round(c.mean_contribution, 4) AS mean_contribution, c.mean_value,
        row_number() OVER (PARTITION BY c.run_id, c.bucket ORDER BY c.people DESC, c.code) AS rank
 FROM counted AS c
 JOIN cai_runs AS r ON r.run_id = c.run_id;
