@@ -118,10 +118,13 @@ def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
         console.print(f"Latest {run.summary()}", highlight=False)
     console.print(
         f"Wrote {result.db} (tables events, profiles, demo_purchase_intent, cai_models, cai_runs, cai_scores "
-        f"({len(result.runs)} weekly runs); views cai_latest_scores, cai_score_history, cai_model_evaluation; macros "
-        f"cai_features_<model>, cai_labels_<model>) and generated files and specs in {result.data_dir}/.\n"
-        f"Explore it: [bold]cai runs --db {result.db}[/], [bold]cai models show purchase_30d --db {result.db}[/], "
-        f"or in SQL: [bold]SELECT bucket, count(*) FROM cai_latest_scores GROUP BY ALL[/]", highlight=False,
+        f"({len(result.runs)} weekly runs), cai_run_outcomes, cai_segments ({len(result.segments)} bucket segments); "
+        "views cai_latest_scores, cai_score_history, cai_bucket_trend, cai_factors_by_bucket, cai_expected_vs_actual, "
+        "cai_realized_auc, cai_segment_sizes, …; macros cai_features_<model>, cai_bucket_flow(model), "
+        f"cai_drift(model), cai_score_change(model, customer), …) and generated files and specs in {result.data_dir}/.\n"
+        f"Explore it: [bold]cai runs --db {result.db}[/], [bold]cai segment list --db {result.db}[/], "
+        f"[bold]cai profile CUSTOMER_ID --db {result.db}[/], or in SQL: "
+        "[bold]SELECT * FROM cai_bucket_flow('purchase_30d')[/]", highlight=False,
     )
 
 

@@ -21,7 +21,7 @@ from .generate import GeneratedFiles, generate
 from .ingestion import IngestReport, ingest_events, ingest_profiles
 from .progress import Reporter
 from .scoring import RunResult, score
-from .segments import create_segment
+from .segments import Segment, create_segment
 from .sqlfiles import sql_text
 from .summary import EventsSummary, summarize
 from .training import TrainResult, train
@@ -45,6 +45,7 @@ class DemoResult:
     summary: EventsSummary
     models: tuple[TrainResult, ...]
     runs: tuple[RunResult, ...]
+    segments: tuple[Segment, ...] = ()
 
 
 def run_demo(
@@ -90,15 +91,16 @@ def run_demo(
                 for date in dates:
                     runs.append(score(con, trained.record.model, as_of=date))
                     advance(len(runs), len(dates) * len(models))
+        segments = []
         with reporter.step("Defining the bucket segments of each model", total=len(models)) as advance:
             for done, trained in enumerate(models, start=1):
                 for bucket in SEGMENT_BUCKETS:
-                    create_segment(con, f"{trained.record.model}_{bucket}", trained.record.model, bucket=bucket)
+                    segments.append(create_segment(con, f"{trained.record.model}_{bucket}", trained.record.model, bucket=bucket))
                 advance(done, len(models))
     finally:
         con.close()
     return DemoResult(db=db, data_dir=data_dir, files=files, ingests=(events, profiles), summary=summary, models=models,
-                      runs=tuple(runs))
+                      runs=tuple(runs), segments=tuple(segments))
 
 
 def _start_fresh(db: Path) -> None:

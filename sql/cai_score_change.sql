@@ -34,7 +34,7 @@ joined AS (
     GROUP BY code
 )
 SELECT p.run_a, p.run_b, c.score_a, c.score_b, c.bucket_a, c.bucket_b, j.code, j.description,
-       j.value_a, j.value_b, j.contribution_a, j.contribution_b,
+       j.value_a, j.value_b, round(j.contribution_a, 4) AS contribution_a, round(j.contribution_b, 4) AS contribution_b,
        round(coalesce(j.contribution_b, 0) - coalesce(j.contribution_a, 0), 4) AS change, j.in_runs, p.comparison
 FROM checked AS c
 CROSS JOIN pair AS p

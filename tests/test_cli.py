@@ -80,16 +80,18 @@ def test_demo_end_to_end(tmp_path):
     assert {"events", "profiles", "demo_purchase_intent", "cai_models", "cai_model_evaluation"} <= tables
     assert rows(con, "SELECT model, version FROM cai_models ORDER BY 1") == [("churn_60d", 1), ("purchase_30d", 1)]
     assert (tmp_path / "cai_demo_data" / "purchase_30d.toml").exists()
-    # six weekly scoring runs per model, history in the BI views
+    # ten weekly scoring runs per model, history in the BI views, outcomes where windows closed
     runs = rows(con, "SELECT model, count(*), count(DISTINCT score_date), max(score_date) - min(score_date) FROM cai_runs "
                      "WHERE status = 'succeeded' GROUP BY 1 ORDER BY 1")
-    assert runs == [("churn_60d", 6, 6, 35), ("purchase_30d", 6, 6, 35)]
+    assert runs == [("churn_60d", 10, 10, 63), ("purchase_30d", 10, 10, 63)]
+    assert rows(con, "SELECT model, count(*) FROM cai_realized_auc GROUP BY 1 ORDER BY 1") == [("churn_60d", 1), ("purchase_30d", 5)]
+    assert rows(con, "SELECT count(*), count(DISTINCT model) FROM cai_segments WHERE kind = 'bucket'") == [(6, 2)]
     assert rows(con, "SELECT count(DISTINCT model), min(score_date) = max(score_date) FROM cai_latest_scores") == [(2, True)]
     # cai score / cai runs on the demo database
     con.close()
     scored = run_cai("score", "purchase_30d", "--as-of", "2026-10-20", "--db", "cai_demo.duckdb", cwd=tmp_path)
     assert scored.returncode == 0, scored.stderr
-    assert "run 13: purchase_30d v1 scored" in scored.stdout and "as of 2026-10-20" in scored.stdout
+    assert "run 21: purchase_30d v1 scored" in scored.stdout and "as of 2026-10-20" in scored.stdout
     listed = run_cai("runs", "--model", "purchase_30d", "--db", "cai_demo.duckdb", cwd=tmp_path)
     assert listed.returncode == 0 and "2026-10-20" in listed.stdout and "succeeded" in listed.stdout
     bad = run_cai("score", "nope", "--db", "cai_demo.duckdb", cwd=tmp_path)

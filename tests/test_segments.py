@@ -230,3 +230,15 @@ def test_cli_segment_profile_and_evaluate(scored_db, tmp_path):  # noqa: F811
     assert out.returncode == 1 and "no customer 'nobody'" in out.stderr
     assert cli("evaluate").returncode == 0
     assert cli("segment", "drop", "gold_high").returncode == 0
+
+
+def test_a_segment_that_no_longer_works_fails_the_run_and_says_which(scon):
+    cai_sql.score(scon, "purchase_30d", as_of=DATE - dt.timedelta(days=7), version=1)
+    scon.execute("ALTER TABLE profiles ADD COLUMN vip BOOLEAN DEFAULT false")
+    cai_sql.create_segment(scon, "vip", "purchase_30d", "vip")
+    before = rows(scon, "SELECT count(*) FROM cai_scores")
+    scon.execute("ALTER TABLE profiles DROP COLUMN vip")
+    with pytest.raises(cai_sql.SegmentError, match="segment 'vip' no longer works"):
+        cai_sql.score(scon, "purchase_30d", as_of=DATE, version=1)
+    assert rows(scon, "SELECT count(*) FROM cai_scores") == before
+    assert rows(scon, "SELECT status FROM cai_runs ORDER BY run_id DESC LIMIT 1") == [("failed",)]
