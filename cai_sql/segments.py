@@ -210,18 +210,26 @@ def auto_segments(db, model: str | None = None) -> list[tuple]:
 
 
 def create_auto_segments(db, model: str) -> list[Segment]:
-    """Create every bucket and leading-reason segment of ``model`` that does not exist yet."""
+    """Create every bucket and leading-reason segment of ``model`` not defined yet (same predicate)."""
     con, owned = _open(db)
     try:
         ensure_ledger(con)
         _check_model(con, model)
-        existing = {row[0] for row in list_segments(con)}
+        defined = list_segments(con)
+        taken = {row[0] for row in defined}
+        existing = {(row[1], row[3]) for row in defined}
         created = []
-        for _model, _run, _date, kind, value, _customers, _share, _predicate, name in auto_segments(con, model):
-            if name in existing:
+        for _model, _run, _date, kind, value, _customers, _share, _predicate, suggested in auto_segments(con, model):
+            text, _kind = predicate_from(None, value if kind == "bucket" else None, value if kind == "top_factor" else None)
+            if (model, text) in existing:
                 continue
+            name, n = suggested, 1
+            while name in taken:  # long codes can share a truncated name
+                n += 1
+                name = f"{suggested[:44]}_{n}"
             options = {"bucket": value} if kind == "bucket" else {"top_factor": value}
             created.append(create_segment(con, name, model, **options))
+            taken.add(name)
         return created
     finally:
         if owned:

@@ -242,3 +242,14 @@ def test_a_segment_that_no_longer_works_fails_the_run_and_says_which(scon):
         cai_sql.score(scon, "purchase_30d", as_of=DATE, version=1)
     assert rows(scon, "SELECT count(*) FROM cai_scores") == before
     assert rows(scon, "SELECT status FROM cai_runs ORDER BY run_id DESC LIMIT 1") == [("failed",)]
+
+
+def test_auto_segments_with_long_codes_get_distinct_names(ledger):
+    for customer, code in (("b", "n" * 60 + "_a"), ("c", "n" * 60 + "_b")):
+        ledger.execute("""UPDATE cai_scores SET influential_factors = [{'code': $code, 'description': 'd', 'value': 1,
+                          'contribution': 1, 'importance': 'high'}] WHERE run_id = 5 AND customer_id = $c""",
+                       {"code": code, "c": customer})
+    created = [s for s in cai_sql.create_auto_segments(ledger, "m") if s.kind == "top_factor"]
+    names = sorted(s.name for s in created)
+    assert len(names) == 4 and len(set(names)) == 4 and all(len(n) <= 48 for n in names)
+    assert sorted(s.latest_members for s in created) == [1, 1, 1, 1]
