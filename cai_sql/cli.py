@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .clv import DEFAULT_DISCOUNT_RATE, DEFAULT_PURCHASE, DEFAULT_UNIT, DEFAULT_VALUE, UNITS, fit_clv, score_clv
 from .database import connect
 from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, MIN_CUSTOMERS, run_demo
 from .progress import Reporter
@@ -376,6 +377,45 @@ def segment_auto(model: str | None, create: bool, db: Path) -> None:
     for name, _run, _date, kind, value, customers, share, _predicate, suggested in rows:
         table.add_row(name, kind, value, f"{customers:,}", f"{share:.1%}", suggested)
     console.print(table)
+
+
+@main.group(name="clv")
+def clv_group() -> None:
+    """Customer lifetime value: fit BG/NBD + Gamma-Gamma, score P(alive), expected purchases and CLV."""
+
+
+@clv_group.command(name="fit")
+@click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Fit on purchases before this date [default: the day after the last event].")
+@click.option("--purchase", default=DEFAULT_PURCHASE, show_default=True, metavar="PREDICATE",
+              help="Boolean SQL expression over events that marks a purchase.")
+@click.option("--value", default=DEFAULT_VALUE, show_default=True, metavar="COLUMN", help="Column of events holding the amount.")
+@click.option("--unit", type=click.Choice(list(UNITS)), default=DEFAULT_UNIT, show_default=True,
+              help="Time unit of recency, T and the horizon.")
+@db_option
+def clv_fit(as_of: dt.datetime | None, purchase: str, value: str, unit: str, db: Path) -> None:
+    """Fit the purchase (BG/NBD) and spend (Gamma-Gamma) models; recorded in cai_clv_fits."""
+    _must_exist(db)
+    fit = fit_clv(db, as_of=as_of.date() if as_of else None, purchase=purchase, value=value, unit=unit)
+    console.print(fit.summary(), highlight=False)
+
+
+@clv_group.command(name="score")
+@click.option("--fit", "fit_id", type=int, default=None, help="Fit to use [default: the latest].")
+@click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Score date: summaries use purchases before it [default: the fit's date].")
+@click.option("--horizon", type=float, default=None,
+              help="Horizon in the fit's time unit [default: a year: 52 weeks, 365 days or 12 months].")
+@click.option("--discount-rate", "discount_rate", type=float, default=DEFAULT_DISCOUNT_RATE, show_default=True,
+              help="Yearly discount rate of future value (0.1 = 10%).")
+@db_option
+def clv_score(fit_id: int | None, as_of: dt.datetime | None, horizon: float | None, discount_rate: float, db: Path) -> None:
+    """Score every purchaser into cai_clv (one run): P(alive), expected purchases, expected order value, CLV."""
+    _must_exist(db)
+    run = score_clv(db, fit_id=fit_id, as_of=as_of.date() if as_of else None, horizon=horizon, discount_rate=discount_rate)
+    console.print(run.summary(), highlight=False)
+    console.print("Latest values: SELECT * FROM cai_latest_clv; by decile: SELECT * FROM cai_clv_deciles WHERE run_id = "
+                  f"{run.run_id}", highlight=False)
 
 
 @main.command(name="profile")
