@@ -117,11 +117,14 @@ def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
     latest = {run.model: run for run in result.runs}
     for run in latest.values():
         console.print(f"Latest {run.summary()}", highlight=False)
+    if result.clv_fit is not None:
+        console.print(result.clv_fit.summary(), highlight=False)
+        console.print(result.clv_run.summary(), highlight=False)
     console.print(
         f"Wrote {result.db} (tables events, profiles, demo_purchase_intent, cai_models, cai_runs, cai_scores "
-        f"({len(result.runs)} weekly runs), cai_run_outcomes, cai_segments ({len(result.segments)} bucket segments); "
+        f"({len(result.runs)} weekly runs), cai_run_outcomes, cai_segments ({len(result.segments)} bucket segments), cai_clv_fits, cai_clv_runs, cai_clv; "
         "views cai_latest_scores, cai_score_history, cai_bucket_trend, cai_factors_by_bucket, cai_expected_vs_actual, "
-        "cai_realized_auc, cai_segment_sizes, …; macros cai_features_<model>, cai_bucket_flow(model), "
+        "cai_realized_auc, cai_segment_sizes, cai_latest_clv, cai_clv_deciles, cai_clv_high_value_at_risk, …; macros cai_features_<model>, cai_bucket_flow(model), "
         f"cai_drift(model), cai_score_change(model, customer), …) and generated files and specs in {result.data_dir}/.\n"
         f"Explore it: [bold]cai runs --db {result.db}[/], [bold]cai segment list --db {result.db}[/], "
         f"[bold]cai profile CUSTOMER_ID --db {result.db}[/], or in SQL: "

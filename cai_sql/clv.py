@@ -51,7 +51,7 @@ SUMMARY_TABLE = "_cai_clv_summary"
 NEW_ROWS = "_cai_clv_new"
 
 TABLES = ("cai_clv_fits", "cai_clv_runs", "cai_clv")
-MACROS = ("cai_hyp2f1_term", "cai_hyp2f1_peak", "cai_log_hyp2f1", "cai_hyp2f1", "cai_clv_p_alive",
+MACROS = ("cai_hyp2f1_term", "cai_hyp2f1_peak", "cai_hyp2f1_length", "cai_log_hyp2f1", "cai_hyp2f1", "cai_clv_p_alive",
           "cai_clv_expected_purchases", "cai_clv_expected_spend")
 VIEWS = ("cai_latest_clv", "cai_clv_deciles", "cai_clv_expected", "cai_clv_high_value_at_risk")
 
@@ -241,7 +241,8 @@ def expected_purchases(t, x, t_x, T, r, alpha, a, b) -> np.ndarray:
 
 def log_hyp2f1(a, b, c, z, chunk: int = 20_000) -> np.ndarray:
     """ln 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1 by the truncated lgamma series of the SQL macro
-    ``cai_log_hyp2f1`` (same peak, same length), scaled by the largest term; vectorised in chunks."""
+    ``cai_log_hyp2f1`` (same peak, same length: ``cai_hyp2f1_length``), scaled by the largest term;
+    vectorised in chunks."""
     a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
     out = np.zeros(a.shape)
     for start in range(0, a.size, chunk):
@@ -252,7 +253,9 @@ def log_hyp2f1(a, b, c, z, chunk: int = 20_000) -> np.ndarray:
         linear = cc + 1 - (aa + bb) * zp
         peak = np.maximum(0.0, (-linear + np.sqrt(np.maximum(0.0, linear * linear - 4 * (1 - zp) * (cc - aa * bb * zp))))
                           / (2 * (1 - zp)))
-        terms = np.ceil(2 * peak + 40 / -np.log((1 + zp) / 2)).astype(np.int64) + 1
+        n0 = np.floor(2 * peak) + 1
+        rho = np.maximum(zp, zp * (aa + n0) * (bb + n0) / ((cc + n0) * (n0 + 1)))
+        terms = (n0 + np.ceil((36.9 - np.log1p(-rho)) / -np.log(rho))).astype(np.int64) + 1
         n = np.arange(int(terms.max()))[None, :]
 
         def log_term(k):

@@ -133,12 +133,16 @@ def test_sql_macros_match_python_and_scipy_to_1e6(cdnow):
     for a, bb, c, z in grid:
         sql_value = rows(con, "SELECT cai_hyp2f1($a, $b, $c, $z)", {"a": a, "b": bb, "c": c, "z": z})[0][0]
         assert sql_value == pytest.approx(hyp2f1(a, bb, c, z), rel=1e-6), (a, bb, c, z)
+    a, bb, c, z = (np.array(v) for v in zip(*grid))
+    assert np.allclose(np.exp(clv.log_hyp2f1(a, bb, c, z)), hyp2f1(a, bb, c, z), rtol=1e-9)
 
 
 def test_hypergeometric_macro_refuses_z_outside_its_domain(con):
     clv.ensure_clv(con)
     with pytest.raises(Exception, match=r"z must be in \[0, 1\)"):
         rows(con, "SELECT cai_hyp2f1(1, 1, 2, 1.0)")
+    with pytest.raises(Exception, match="z is too close to 1"):
+        rows(con, "SELECT cai_hyp2f1(1, 1, 2, 0.99999999)")
     with pytest.raises(Exception, match="horizon must be >= 0"):
         rows(con, "SELECT cai_clv_expected_purchases(-1, 1, 1, 2, 0.2, 4, 0.8, 2.4)")
 
