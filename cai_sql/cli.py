@@ -435,7 +435,7 @@ def _print_profile(found) -> None:
     attributes = ", ".join(f"{k}: {v}" for k, v in found.attributes.items()) or "no profile attributes"
     console.print(f"[bold]{found.customer_id}[/bold] — {attributes}")
     if found.lifetime_value:
-        console.print("lifetime value: " + ", ".join(f"{k}: {v}" for k, v in found.lifetime_value.items()
+        console.print("lifetime value: " + ", ".join(f"{k}: {_short(v)}" for k, v in found.lifetime_value.items()
                                                       if k != "customer_id"), highlight=False)
     if not found.scores:
         console.print("No scores yet.")
@@ -451,6 +451,13 @@ def _print_profile(found) -> None:
             console.print(table)
         console.print("history: " + " → ".join(f"{d} {score} {bucket}" for d, _run, score, bucket in s.history),
                       highlight=False)
+
+
+def _short(value) -> str:
+    """A float as a person reads it (0.994, 1,234.57); anything else as it is."""
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 1 else f"{value:,.2f}"
+    return str(value)
 
 
 def _must_exist(db: Path) -> None:

@@ -4,4 +4,5 @@
 SELECT spend_days, monetary_value, count(*) AS customers
 FROM _cai_clv_summary
 WHERE spend_days > 0
-GROUP BY spend_days, monetary_value;
+GROUP BY spend_days, monetary_value
+ORDER BY spend_days, monetary_value;
