@@ -336,6 +336,14 @@ def _stage_summary(con, as_of: dt.date, purchase: str, value: str, unit_days: fl
     return tree.sql(DIALECT)
 
 
+def _number(value) -> float | None:
+    """``value`` as a float (ints, numpy scalars, numeric strings), or None when it is not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _default_as_of(con) -> dt.date:
     if not table_exists(con, "events"):
         raise ClvError("the database has no events table; load events with `cai ingest FILE` first")
@@ -424,11 +432,13 @@ def score_clv(db, *, fit_id: int | None = None, as_of: dt.date | None = None, ho
         started = time.perf_counter()
         fit = load_fit(con, fit_id)
         unit_days = UNITS[fit.time_unit]
-        horizon = DEFAULT_HORIZON[fit.time_unit] if horizon is None else horizon
-        if not isinstance(horizon, (int, float)) or not math.isfinite(horizon) or horizon <= 0:
+        horizon = _number(DEFAULT_HORIZON[fit.time_unit] if horizon is None else horizon)
+        if horizon is None or not math.isfinite(horizon) or horizon <= 0:
             raise ClvError(f"the horizon must be a positive number of {fit.time_unit} (got {horizon!r})")
-        if not isinstance(discount_rate, (int, float)) or not 0 <= discount_rate < 10:
+        rate = _number(discount_rate)
+        if rate is None or not 0 <= rate < 10:
             raise ClvError(f"the discount rate is a yearly rate such as 0.1 for 10% and must be in [0, 10) (got {discount_rate!r})")
+        discount_rate = rate
         as_of = as_of or fit.as_of
         if as_of < fit.as_of:
             raise ClvError(f"cannot score as of {as_of}: fit {fit.fit_id} was fitted on data up to {fit.as_of}; "

@@ -305,16 +305,18 @@ def test_bad_options_are_refused(con):
     with pytest.raises(ClvError, match="no lifetime-value fit yet"):
         cai_sql.score_clv(con)
     cai_sql.fit_clv(con, as_of=dt.date(2026, 6, 1), unit="days", purchase="event_type = 'commerce.purchases' AND value > 1")
-    for horizon in (0, -5, float("nan")):
+    for horizon in (0, -5, float("nan"), "a year"):
         with pytest.raises(ClvError, match="horizon must be a positive number of days"):
             cai_sql.score_clv(con, horizon=horizon)
-    with pytest.raises(ClvError, match="discount rate"):
-        cai_sql.score_clv(con, discount_rate=-0.1)
+    for rate in (-0.1, None, 12):
+        with pytest.raises(ClvError, match="discount rate"):
+            cai_sql.score_clv(con, discount_rate=rate)
+    assert cai_sql.score_clv(con, horizon=np.int64(30), discount_rate=np.float32(0.05)).horizon == 30.0
     with pytest.raises(ClvError, match="cannot score as of 2026-05-01"):
         cai_sql.score_clv(con, as_of=dt.date(2026, 5, 1))
     with pytest.raises(ClvError, match="no lifetime-value fit 99"):
         cai_sql.score_clv(con, fit_id=99)
-    assert rows(con, "SELECT count(*) FROM cai_clv") == [(0,)]
+    assert rows(con, "SELECT count(DISTINCT run_id) FROM cai_clv") == [(1,)]
 
 
 def test_a_failed_run_writes_nothing(con, monkeypatch):
