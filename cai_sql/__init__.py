@@ -12,11 +12,14 @@ Public API::
     run = cai_sql.score(con, "purchase_30d")                 # a scoring run into cai_scores
     cai_sql.create_segment(con, "gold_high", "purchase_30d", "bucket = 'high' AND loyalty_tier = 'gold'")
     cai_sql.customer_profile(con, "cust-0000042")          # every model's scores, reasons, history
+    cai_sql.fit_clv(con, unit="weeks")                     # BG/NBD + Gamma-Gamma, into cai_clv_fits
+    cai_sql.score_clv(con, horizon=52)                     # P(alive), expected purchases, CLV into cai_clv
     con.sql("SELECT cai_score('purchase_30d', f) FROM cai_features_purchase_30d(DATE '2026-11-01') AS f")
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .clv import ClvError, ClvFit, ClvRun, fit_clv, load_fit as load_clv_fit, score_clv
 from .database import connect
 from .demo import DemoResult, run_demo
 from .errors import CaiError, InputError
@@ -41,6 +44,12 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "ClvError",
+    "ClvFit",
+    "ClvRun",
+    "fit_clv",
+    "load_clv_fit",
+    "score_clv",
     "CustomerProfile",
     "Evaluation",
     "ModelScore",

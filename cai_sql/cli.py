@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .clv import DEFAULT_DISCOUNT_RATE, DEFAULT_PURCHASE, DEFAULT_UNIT, DEFAULT_VALUE, UNITS, fit_clv, score_clv
 from .database import connect
 from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, MIN_CUSTOMERS, run_demo
 from .progress import Reporter
@@ -116,11 +117,14 @@ def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
     latest = {run.model: run for run in result.runs}
     for run in latest.values():
         console.print(f"Latest {run.summary()}", highlight=False)
+    if result.clv_fit is not None:
+        console.print(result.clv_fit.summary(), highlight=False)
+        console.print(result.clv_run.summary(), highlight=False)
     console.print(
         f"Wrote {result.db} (tables events, profiles, demo_purchase_intent, cai_models, cai_runs, cai_scores "
-        f"({len(result.runs)} weekly runs), cai_run_outcomes, cai_segments ({len(result.segments)} bucket segments); "
+        f"({len(result.runs)} weekly runs), cai_run_outcomes, cai_segments ({len(result.segments)} bucket segments), cai_clv_fits, cai_clv_runs, cai_clv; "
         "views cai_latest_scores, cai_score_history, cai_bucket_trend, cai_factors_by_bucket, cai_expected_vs_actual, "
-        "cai_realized_auc, cai_segment_sizes, …; macros cai_features_<model>, cai_bucket_flow(model), "
+        "cai_realized_auc, cai_segment_sizes, cai_latest_clv, cai_clv_deciles, cai_clv_high_value_at_risk, …; macros cai_features_<model>, cai_bucket_flow(model), "
         f"cai_drift(model), cai_score_change(model, customer), …) and generated files and specs in {result.data_dir}/.\n"
         f"Explore it: [bold]cai runs --db {result.db}[/], [bold]cai segment list --db {result.db}[/], "
         f"[bold]cai profile CUSTOMER_ID --db {result.db}[/], or in SQL: "
@@ -378,6 +382,45 @@ def segment_auto(model: str | None, create: bool, db: Path) -> None:
     console.print(table)
 
 
+@main.group(name="clv")
+def clv_group() -> None:
+    """Customer lifetime value: fit BG/NBD + Gamma-Gamma, score P(alive), expected purchases and CLV."""
+
+
+@clv_group.command(name="fit")
+@click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Fit on purchases before this date [default: the day after the last event].")
+@click.option("--purchase", default=DEFAULT_PURCHASE, show_default=True, metavar="PREDICATE",
+              help="Boolean SQL expression over events that marks a purchase.")
+@click.option("--value", default=DEFAULT_VALUE, show_default=True, metavar="COLUMN", help="Column of events holding the amount.")
+@click.option("--unit", type=click.Choice(list(UNITS)), default=DEFAULT_UNIT, show_default=True,
+              help="Time unit of recency, T and the horizon.")
+@db_option
+def clv_fit(as_of: dt.datetime | None, purchase: str, value: str, unit: str, db: Path) -> None:
+    """Fit the purchase (BG/NBD) and spend (Gamma-Gamma) models; recorded in cai_clv_fits."""
+    _must_exist(db)
+    fit = fit_clv(db, as_of=as_of.date() if as_of else None, purchase=purchase, value=value, unit=unit)
+    console.print(fit.summary(), highlight=False)
+
+
+@clv_group.command(name="score")
+@click.option("--fit", "fit_id", type=int, default=None, help="Fit to use [default: the latest].")
+@click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Score date: summaries use purchases before it [default: the fit's date].")
+@click.option("--horizon", type=float, default=None,
+              help="Horizon in the fit's time unit [default: a year: 52 weeks, 365 days or 12 months].")
+@click.option("--discount-rate", "discount_rate", type=float, default=DEFAULT_DISCOUNT_RATE, show_default=True,
+              help="Yearly discount rate of future value (0.1 = 10%).")
+@db_option
+def clv_score(fit_id: int | None, as_of: dt.datetime | None, horizon: float | None, discount_rate: float, db: Path) -> None:
+    """Score every purchaser into cai_clv (one run): P(alive), expected purchases, expected order value, CLV."""
+    _must_exist(db)
+    run = score_clv(db, fit_id=fit_id, as_of=as_of.date() if as_of else None, horizon=horizon, discount_rate=discount_rate)
+    console.print(run.summary(), highlight=False)
+    console.print("Latest values: SELECT * FROM cai_latest_clv; by decile: SELECT * FROM cai_clv_deciles WHERE run_id = "
+                  f"{run.run_id}", highlight=False)
+
+
 @main.command(name="profile")
 @click.argument("customer_id")
 @db_option
@@ -392,7 +435,7 @@ def _print_profile(found) -> None:
     attributes = ", ".join(f"{k}: {v}" for k, v in found.attributes.items()) or "no profile attributes"
     console.print(f"[bold]{found.customer_id}[/bold] — {attributes}")
     if found.lifetime_value:
-        console.print("lifetime value: " + ", ".join(f"{k}: {v}" for k, v in found.lifetime_value.items()
+        console.print("lifetime value: " + ", ".join(f"{k}: {_short(v)}" for k, v in found.lifetime_value.items()
                                                       if k != "customer_id"), highlight=False)
     if not found.scores:
         console.print("No scores yet.")
@@ -408,6 +451,13 @@ def _print_profile(found) -> None:
             console.print(table)
         console.print("history: " + " → ".join(f"{d} {score} {bucket}" for d, _run, score, bucket in s.history),
                       highlight=False)
+
+
+def _short(value) -> str:
+    """A float as a person reads it (0.994, 1,234.57); anything else as it is."""
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 1 else f"{value:,.2f}"
+    return str(value)
 
 
 def _must_exist(db: Path) -> None:

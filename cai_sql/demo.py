@@ -3,8 +3,8 @@
 Generate XDM events, ingest them and the profiles, keep the generator's true purchase intent
 beside them, train the two shipped predictions (purchase propensity and churn) and register them,
 then score both weekly for the last ten weeks of simulated time, so the ledger has history (and
-the older runs, whose outcome windows have closed, have realized outcomes), and define the
-bucket segments of both models.
+the older runs, whose outcome windows have closed, have realized outcomes), define the
+bucket segments of both models, and fit and score lifetime value (weeks, a 52-week horizon).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .clv import ClvFit, ClvRun, fit_clv, score_clv
 from .database import connect, table_exists, transaction
 from .errors import CaiError
 from .generate import GeneratedFiles, generate
@@ -34,6 +35,8 @@ MIN_CUSTOMERS = 5_000  # below this the shipped specs cannot reach their 500/500
 SCORING_RUNS = 10
 SEGMENT_BUCKETS = ("high", "medium", "low")
 SCORING_INTERVAL_DAYS = 7
+CLV_UNIT = "weeks"
+CLV_HORIZON = 52  # weeks
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class DemoResult:
     models: tuple[TrainResult, ...]
     runs: tuple[RunResult, ...]
     segments: tuple[Segment, ...] = ()
+    clv_fit: ClvFit | None = None
+    clv_run: ClvRun | None = None
 
 
 def run_demo(
@@ -97,10 +102,15 @@ def run_demo(
                 for bucket in SEGMENT_BUCKETS:
                     segments.append(create_segment(con, f"{trained.record.model}_{bucket}", trained.record.model, bucket=bucket))
                 advance(done, len(models))
+        with reporter.step("Fitting and scoring lifetime value (BG/NBD + Gamma-Gamma)", total=2) as advance:
+            clv_fit = fit_clv(con, as_of=now.date(), unit=CLV_UNIT)
+            advance(1, 2)
+            clv_run = score_clv(con, as_of=now.date(), horizon=CLV_HORIZON)
+            advance(2, 2)
     finally:
         con.close()
     return DemoResult(db=db, data_dir=data_dir, files=files, ingests=(events, profiles), summary=summary, models=models,
-                      runs=tuple(runs), segments=tuple(segments))
+                      runs=tuple(runs), segments=tuple(segments), clv_fit=clv_fit, clv_run=clv_run)
 
 
 def _start_fresh(db: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import cai_sql
 
 from .conftest import rows, run_cai
@@ -10,7 +12,7 @@ from .conftest import rows, run_cai
 def test_help_lists_commands(tmp_path):
     result = run_cai("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("demo", "generate", "ingest", "summary", "train", "score", "runs", "models"):
+    for command in ("demo", "generate", "ingest", "summary", "train", "score", "runs", "models", "clv"):
         assert command in result.stdout
 
 
@@ -87,6 +89,11 @@ def test_demo_end_to_end(tmp_path):
     assert rows(con, "SELECT model, count(*) FROM cai_realized_auc GROUP BY 1 ORDER BY 1") == [("churn_60d", 1), ("purchase_30d", 5)]
     assert rows(con, "SELECT count(*), count(DISTINCT model) FROM cai_segments WHERE kind = 'bucket'") == [(6, 2)]
     assert rows(con, "SELECT count(DISTINCT model), min(score_date) = max(score_date) FROM cai_latest_scores") == [(2, True)]
+    # lifetime value fitted and scored as of the demo's "now", a year ahead in weeks
+    assert "CLV fit 1 as of 2026-11-01 (weeks)" in result.stdout and "CLV run 1: fit 1 scored" in result.stdout
+    assert rows(con, "SELECT time_unit, horizon, score_date FROM cai_clv_runs") == [("weeks", 52.0, dt.date(2026, 11, 1))]
+    assert rows(con, "SELECT count(*) = count(DISTINCT customer_id), min(clv_decile), max(clv_decile) FROM cai_latest_clv") == [(True, 1, 10)]
+    assert rows(con, "SELECT count(*) > 0, min(clv_decile) >= 9 FROM cai_clv_high_value_at_risk") == [(True, True)]
     # cai score / cai runs on the demo database
     con.close()
     scored = run_cai("score", "purchase_30d", "--as-of", "2026-10-20", "--db", "cai_demo.duckdb", cwd=tmp_path)
