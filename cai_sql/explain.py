@@ -9,7 +9,9 @@ per-leaf stand-in for each customer's own TreeSHAP values — or, for a leaf no 
 reaches, its Saabas path contributions (each split on the path hands E[child] − E[parent] to its
 feature; E[node] is the sample-weighted mean of the node's leaves). Either way a leaf's vector sums
 to its value minus E[root], so contributions plus the bias (Σ E[root] + the baseline) add up to
-the margin exactly.
+the margin exactly. A leaf keeps only its largest few contributions — as many as the tree's typical
+leaf has that matter (2 to 5, one count per tree) — and carries the rest on them, sum unchanged:
+every kept one costs onnxruntime an add per tree and row.
 
 Linear (imputer → scaler → logistic regression): contribution = coef · (x − mean) on the scaled
 inputs, i.e. coef_j · z_j, which is 0 for a customer at the training mean; bias = intercept.
@@ -18,6 +20,7 @@ inputs, i.e. coef_j · z_j, which is 0 for a customer at the training mean; bias
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -90,7 +93,13 @@ def _path_contributions(nodes: np.ndarray, n_features: int) -> tuple[float, dict
 
 
 SHAP_SAMPLE_ROWS = 512  # rows whose exact TreeSHAP values are averaged per leaf
-LEAF_TERMS = 5  # contributions kept per leaf: the reason-code ensemble costs more with each (README: Benchmarks)
+# Contributions kept per leaf. Each costs onnxruntime one more add per tree and row, so a tree keeps
+# as many as its typical leaf has of at least MIN_TERM (log-odds): early trees with large leaf
+# values keep up to LEAF_TERMS, late trees with small ones MIN_LEAF_TERMS. One count per tree keeps
+# the ensemble's inner loop predictable (README: Benchmarks).
+LEAF_TERMS = 5
+MIN_LEAF_TERMS = 2
+MIN_TERM = 0.002
 
 
 def _sparse(contributions: np.ndarray, keep: int) -> np.ndarray:
@@ -105,6 +114,15 @@ def _sparse(contributions: np.ndarray, keep: int) -> np.ndarray:
     return kept + weight * (contributions.sum() - kept.sum())
 
 
+def _tree_terms(nodes: np.ndarray, leaves: dict[int, np.ndarray]) -> int:
+    """Contributions to keep per leaf of one tree: how many of at least MIN_TERM its leaves have on
+    average, weighted by the training rows reaching each leaf, within [MIN_LEAF_TERMS, LEAF_TERMS]."""
+    rows = np.array([float(nodes[leaf]["count"]) for leaf in leaves])
+    large = np.array([np.count_nonzero(np.abs(vector) >= MIN_TERM) for vector in leaves.values()])
+    typical = float(np.dot(rows, large) / rows.sum()) if rows.sum() > 0 else float(large.mean())
+    return int(np.clip(np.ceil(typical), MIN_LEAF_TERMS, LEAF_TERMS))
+
+
 def tree_explainer(model, classifier_onnx: bytes, X_sample: np.ndarray, seed: int = 0) -> Explainer:
     """Per-leaf contributions of a binary HistGradientBoostingClassifier, routed as in ``classifier_onnx``."""
     n_features = X_sample.shape[1]
@@ -115,13 +133,15 @@ def tree_explainer(model, classifier_onnx: bytes, X_sample: np.ndarray, seed: in
     if any(nodes["is_categorical"].any() for (predictor,) in model._predictors for nodes in [predictor.nodes]):
         raise ExplainerError("reason codes need numeric splits; encode categorical attributes in SQL")
     bias = float(np.ravel(model._baseline_prediction)[0])
-    target_trees, target_nodes, target_ids, target_weights = [], [], [], []
+    target_trees, target_nodes, target_ids, target_weights, kept_terms = [], [], [], [], []
     for tree, (predictor,) in enumerate(model._predictors):
         root, leaves = _path_contributions(predictor.nodes, n_features)
         leaves.update(leaf_mean_shap(predictor.nodes, X_sample, n_features))
         bias += root
+        keep = _tree_terms(predictor.nodes, leaves)
+        kept_terms.append(keep)
         for leaf, contributions in sorted(leaves.items()):
-            contributions = _sparse(contributions, LEAF_TERMS)
+            contributions = _sparse(contributions, keep)
             for feature in np.flatnonzero(contributions):
                 target_trees.append(tree)
                 target_nodes.append(int(leaf))
@@ -140,7 +160,12 @@ def tree_explainer(model, classifier_onnx: bytes, X_sample: np.ndarray, seed: in
         target_weights=target_weights,
     )
     source, target = _io(n_features)
-    return _finish(helper.make_graph([regressor], "cai_explainer", [source], [target]), bias)
+    explainer = _finish(helper.make_graph([regressor], "cai_explainer", [source], [target]), bias)
+    per_tree = ", ".join(f"{count} in {n_trees}" for count, n_trees in
+                         sorted(Counter(kept_terms).items(), reverse=True))
+    method = (f"trees: per-leaf mean TreeSHAP of {len(X_sample)} rows; contributions kept per leaf, "
+              f"by tree: {per_tree} trees")
+    return replace(explainer, method=method)
 
 
 @dataclass(frozen=True)
@@ -190,14 +215,18 @@ def with_top_factors(explainer_onnx: bytes) -> bytes:
     """
     model = onnx.load_from_string(explainer_onnx)
     graph = model.graph
-    zero = helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0])
-    axes = helper.make_tensor("sum_axes", TensorProto.INT64, [1], [1])
-    graph.initializer.extend([zero, axes])
+    graph.initializer.extend([
+        helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0]),
+        helper.make_tensor("plus_one", TensorProto.FLOAT, [], [1.0]),
+        helper.make_tensor("minus_one", TensorProto.FLOAT, [], [-1.0]),
+        helper.make_tensor("sum_axes", TensorProto.INT64, [1], [1]),
+    ])
     graph.node.extend([
         helper.make_node("ReduceSum", [CONTRIBUTIONS, "sum_axes"], ["total"], keepdims=1),
         helper.make_node("GreaterOrEqual", ["total", "zero"], ["above_average"]),
-        helper.make_node("Neg", [CONTRIBUTIONS], ["negated"]),
-        helper.make_node("Where", ["above_average", CONTRIBUTIONS, "negated"], ["pull"]),
+        # one sign per row (n, 1) times the matrix: a single pass over the (n, k) contributions
+        helper.make_node("Where", ["above_average", "plus_one", "minus_one"], ["side"]),
+        helper.make_node("Mul", [CONTRIBUTIONS, "side"], ["pull"]),
         helper.make_node("TopK", ["pull", "k"], ["top_pull", "top_index"], axis=-1, largest=1, sorted=1),
     ])
     graph.input.append(helper.make_tensor_value_info("k", TensorProto.INT64, [1]))
@@ -237,6 +266,5 @@ def build_explainer(model, algorithm: str, classifier_onnx: bytes, X_check: np.n
             f"reason codes do not add up to the model: bias + contributions differ from scikit-learn by "
             f"{difference:.2e} (limit {PARITY_TOLERANCE:.0e}); the model was not registered"
         )
-    method = ("linear: coef · (x − mean) / scale" if terms is not None else
-              f"trees: per-leaf mean TreeSHAP of {min(len(X_check), SHAP_SAMPLE_ROWS)} rows, top {LEAF_TERMS} per leaf")
+    method = "linear: coef · (x − mean) / scale" if terms is not None else explainer.method
     return replace(explainer, method=method, max_abs_difference=difference), terms

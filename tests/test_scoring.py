@@ -79,6 +79,62 @@ def test_contributions_plus_bias_add_up_to_the_margin_with_missing_values(algori
         assert np.unique(np.round(C[missing, 1], 5)).size == 1
 
 
+def test_leaves_keep_their_largest_contributions_one_count_per_tree():
+    """Each leaf keeps 2–5 contributions (one count for all leaves of a tree), the same total as its full vector."""
+    import onnx
+    from onnx import helper
+
+    from cai_sql import explain
+    from cai_sql.treeshap import leaf_mean_shap
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(4000, 10)).astype(np.float32).astype(np.float64)
+    y = (X @ np.linspace(1.5, 0.1, 10) + rng.normal(size=len(X)) > 0).astype(int)
+    model = _candidates()["hist_gradient_boosting"].fit(X, y)
+    explainer = explain.tree_explainer(model, export(model, X, "t").onnx, X)
+    node = onnx.load_from_string(explainer.onnx).graph.node[0]
+    attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    per_leaf: dict[tuple[int, int], int] = {}
+    for tree, leaf in zip(attributes["target_treeids"], attributes["target_nodeids"]):
+        per_leaf[tree, leaf] = per_leaf.get((tree, leaf), 0) + 1
+    sample = X[np.random.default_rng(0).choice(len(X), explain.SHAP_SAMPLE_ROWS, replace=False)]
+    counts = []
+    for tree, (predictor,) in enumerate(model._predictors):
+        _, full = explain._path_contributions(predictor.nodes, X.shape[1])
+        full.update(leaf_mean_shap(predictor.nodes, sample.astype(np.float32).astype(np.float64), X.shape[1]))
+        keep = explain._tree_terms(predictor.nodes, full)
+        assert explain.MIN_LEAF_TERMS <= keep <= explain.LEAF_TERMS
+        counts.append(keep)
+        for leaf, vector in full.items():
+            assert per_leaf[tree, leaf] == min(keep, np.count_nonzero(vector))
+            kept = explain._sparse(vector, keep)
+            assert np.count_nonzero(kept) == min(keep, np.count_nonzero(vector))
+            assert kept.sum() == pytest.approx(vector.sum(), abs=1e-12)
+            largest = np.argsort(-np.abs(vector), kind="stable")[:keep]
+            assert set(np.flatnonzero(kept)) == set(largest[vector[largest] != 0])
+    # early trees (large leaf values) keep more contributions than late ones
+    assert counts[0] == max(counts) > min(counts)
+    assert f"{counts[0]} in {counts.count(counts[0])}" in explainer.method
+
+
+def test_ranked_graph_ranks_like_the_rule_in_numpy():
+    """The ranking graph returns Σ contributions and the k largest pulls toward the row's side, strongest first."""
+    from cai_sql.explain import with_top_factors
+    from cai_sql.export import INPUT_NAME, session
+
+    X, y = synthetic(seed=2)
+    model = _candidates()["hist_gradient_boosting"].fit(X, y)
+    explainer, _ = build_explainer(model, "hist_gradient_boosting", export(model, X, "t").onnx, X)
+    X32 = X.astype(np.float32)
+    C = contributions(explainer.onnx, X32)
+    total, pull, index = session(with_top_factors(explainer.onnx)).run(None, {INPUT_NAME: X32, "k": np.array([3], np.int64)})
+    assert np.allclose(total[:, 0], C.sum(axis=1), atol=1e-6)
+    side = np.where(C.sum(axis=1, keepdims=True) >= 0, 1.0, -1.0).astype(np.float32)
+    expected = -np.sort(-(C * side), axis=1)[:, :3]
+    assert np.array_equal(pull, expected)
+    assert np.array_equal(np.take_along_axis(C * side, index, axis=1), pull)
+
+
 # --- cai_score / cai_explain ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("version", [1, 2])
