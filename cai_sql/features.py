@@ -260,7 +260,7 @@ def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], window
     elif feature.kind == "active_days":
         value = exp.BitwiseAnd(this=exp.column("active_days", table="a"), expression=_number(DAYS_MASK))
     elif feature.kind == "tenure":
-        value = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("first_day", table="f"))
+        value = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("_cai_first_day", table="p"))
     elif feature.kind == "numeric":
         value = exp.column(ident(feature.source), table="p")
     else:  # category: 1 when the attribute has this level, else 0 (unknown and NULL levels too)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import cai_sql
 from cai_sql.features import ParsedPredicates, features_sql, labels_sql, plan_features
-from cai_sql.spec import check_against_database, spec_from_dict
+from cai_sql.spec import SpecError, check_against_database, spec_from_dict
 
 from .conftest import rows
 
@@ -251,3 +251,15 @@ def test_one_pass_over_many_cutoffs_equals_the_macro_at_each(ocon, events, offse
         assert together[key].keys() == values.keys()
         for name, value in values.items():
             assert together[key][name] == (value if value is None else pytest.approx(value, rel=1e-12)), (key, name)
+
+
+def test_profile_columns_named_like_the_reserved_customer_columns_are_refused(con):
+    """The features query puts _cai_customer_id and _cai_first_day beside the profile columns."""
+    load(con)
+    con.execute("ALTER TABLE profiles ADD COLUMN _cai_first_day INTEGER")
+    spec = {**SPEC, "attributes": {"numeric": ["_cai_first_day"]}}
+    with pytest.raises(SpecError, match="_cai_ are reserved"):
+        install(con, spec)
+    spec = {**SPEC, "eligibility": {"profiles": ["_cai_first_day > 0"]}}
+    with pytest.raises(SpecError, match="unknown column '_cai_first_day'"):
+        install(con, spec)
