@@ -162,6 +162,7 @@ AGE_BITS = 9  # an age fits 9 bits (lookback_days <= 365)
 AGE_MASK = (1 << AGE_BITS) - 1
 AGES_PER_SUM = 7  # days since last of 7 event types share one BIGINT sum (63 bits)
 DAYS_MASK = (1 << COUNT_BITS) - 1  # active_days: distinct days in the low bits, recent ones above
+COUNT_SUM_BITS = 126  # the window counts of several event types share one HUGEINT sum (126 bits)
 
 
 def _source_key(feature: Feature, codes: list[str], custom_names: list[str]) -> str:
@@ -186,6 +187,36 @@ def _count_windows(features: list[Feature], codes: list[str], custom_names: list
     return {stem: sorted(days) for stem, days in windows.items()}
 
 
+def _type_count_layout(windows: dict[str, list[int]], codes: list[str]) -> tuple[list[int], int]:
+    """The count windows every event type shares, and how many types share one HUGEINT sum
+    (a type's field holds COUNT_BITS bits per window: 2 types at 3 windows, 3 at 2, 6 at 1)."""
+    lists = {tuple(days) for stem, days in windows.items() if stem.startswith("t")}
+    if len(lists) > 1:
+        raise CaiError(f"internal: event types with different count windows {sorted(lists)}")
+    shared = list(next(iter(lists))) if lists else [0]
+    return shared, max(1, COUNT_SUM_BITS // (COUNT_BITS * len(shared)))
+
+
+def _type_counts(group: int, shared: list[int], per_sum: int, lookback: int) -> exp.Expression:
+    """Window counts of event types per_sum·group+1 … per_sum·group+per_sum in one HUGEINT sum: an
+    event adds 1 to each window it falls in (COUNT_BITS bits per window), shifted to its type's field."""
+    packed = None
+    for slot, days in enumerate(shared):
+        within = _age_within(days, lookback)
+        flag = exp.cast(within if within is not None else exp.true(), "BIGINT")
+        term = exp.BitwiseLeftShift(this=flag, expression=_number(COUNT_BITS * slot)) if slot else flag
+        packed = term if packed is None else exp.Add(this=packed, expression=term)
+    code = exp.column("type_code", table="w")
+    value = exp.cast(exp.paren(packed), "HUGEINT")
+    if per_sum > 1:
+        offset = exp.Mod(this=exp.paren(exp.Sub(this=code, expression=_number(1))), expression=_number(per_sum))
+        shift = exp.Mul(this=_number(COUNT_BITS * len(shared)), expression=exp.paren(offset))
+        value = exp.BitwiseLeftShift(this=value, expression=exp.cast(shift, "HUGEINT"))
+    first = per_sum * group + 1
+    in_group = exp.Between(this=code, low=_number(first), high=_number(first + per_sum - 1))
+    return exp.alias_(_filtered(exp.Sum(this=value), in_group), f"_counts_{group}")
+
+
 def _latest_ages(group: int) -> exp.Expression:
     """Days since last for event types 7·group+1 … 7·group+7, packed: each type's latest event before
     the cutoff (exactly one row per customer, cutoff and type) adds its age at 9 bits per type."""
@@ -200,19 +231,26 @@ def _latest_ages(group: int) -> exp.Expression:
 
 def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str], custom_flags: dict[str, str]) -> list[exp.Expression]:
     """One aggregate per source and measure, not per feature: the work of the GROUP BY grows with its
-    aggregate states, so a source's window counts share one BIGINT sum (COUNT_BITS bits per window)
-    and the days since last of seven event types share another (AGE_BITS bits per type), unpacked by
+    aggregate states, so the window counts of two event types share one HUGEINT sum (COUNT_BITS bits
+    per window; a custom event's counts, which may overlap any type, one BIGINT sum of its own) and
+    the days since last of seven event types share another (AGE_BITS bits per type), unpacked by
     :func:`_output_for`."""
     lookback = spec.lookback_days
     custom_names = [c.name for c in spec.custom_events]
     windows = _count_windows(features, codes, custom_names)
+    shared, per_sum = _type_count_layout(windows, codes)
     aggregates, done = [], set()
     for f in features:
         if f.kind not in ("count", "recency", "value_sum", "custom_count", "custom_recency"):
             continue
         stem = _source_key(f, codes, custom_names)
         selector = _selector(f, codes, custom_flags)
-        if f.kind in ("count", "custom_count") and (stem, "n") not in done:
+        if f.kind == "count":
+            group = codes.index(f.source) // per_sum
+            if ("counts", group) not in done:
+                done.add(("counts", group))
+                aggregates.append(_type_counts(group, shared, per_sum, lookback))
+        elif f.kind == "custom_count" and (stem, "n") not in done:
             done.add((stem, "n"))
             packed = None
             for slot, days in enumerate(windows[stem]):
@@ -236,7 +274,14 @@ def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str],
 
 def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], windows: dict[str, list[int]]) -> exp.Expression:
     custom_names = [c.name for c in spec.custom_events]
-    if feature.kind in ("count", "custom_count"):
+    if feature.kind == "count":
+        shared, per_sum = _type_count_layout(windows, codes)
+        position = codes.index(feature.source)
+        offset = COUNT_BITS * (len(shared) * (position % per_sum) + shared.index(feature.days))
+        packed = exp.column(f"_counts_{position // per_sum}", table="a")
+        shifted = exp.BitwiseRightShift(this=packed, expression=_number(offset)) if offset else packed
+        value = exp.func("coalesce", exp.BitwiseAnd(this=exp.paren(shifted), expression=_number(COUNT_MASK)), _number(0))
+    elif feature.kind == "custom_count":
         stem = _source_key(feature, codes, custom_names)
         slot = windows[stem].index(feature.days)
         packed = exp.column(f"_{stem}_n", table="a")
@@ -260,7 +305,7 @@ def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], window
     elif feature.kind == "active_days":
         value = exp.BitwiseAnd(this=exp.column("active_days", table="a"), expression=_number(DAYS_MASK))
     elif feature.kind == "tenure":
-        value = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("first_day", table="f"))
+        value = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("_cai_first_day", table="p"))
     elif feature.kind == "numeric":
         value = exp.column(ident(feature.source), table="p")
     else:  # category: 1 when the attribute has this level, else 0 (unknown and NULL levels too)

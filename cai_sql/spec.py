@@ -229,7 +229,8 @@ def check_against_database(spec: PredictionSpec, con: duckdb.DuckDBPyConnection)
         raise SpecError(f"{spec.source}: the database has no events table; load events with `cai ingest` first")
     event_columns = con.table("events").columns
     has_profiles = table_exists(con, "profiles")
-    profile_columns = con.table("profiles").columns if has_profiles else []
+    # the features query adds _cai_customer_id and _cai_first_day beside the profile columns
+    profile_columns = [c for c in (con.table("profiles").columns if has_profiles else []) if not c.lower().startswith("_cai_")]
     parsed: dict[str, object] = {"goal": [], "eligibility_events": [], "eligibility_profiles": [], "custom_events": []}
 
     def parse(text: str, label: str, columns, table: str):
@@ -253,10 +254,12 @@ def check_against_database(spec: PredictionSpec, con: duckdb.DuckDBPyConnection)
     elif has_profiles:
         for index, text in enumerate(spec.eligibility_profiles):
             parsed["eligibility_profiles"].append(parse(text, f"eligibility.profiles[{index}]", profile_columns, "profiles"))
-        profile_types = dict(zip(profile_columns, (str(t) for t in con.table("profiles").types)))
+        profile_types = dict(zip(con.table("profiles").columns, (str(t) for t in con.table("profiles").types)))
         for kind, names in (("numeric", spec.numeric_attributes), ("categorical", spec.categorical_attributes)):
             for name in names:
-                if name not in profile_columns or name == "customer_id":
+                if name.lower().startswith("_cai_"):
+                    problems.add(f"attributes.{kind}", f"profile column names starting with _cai_ are reserved ('{name}')")
+                elif name not in profile_columns or name == "customer_id":
                     problems.add(f"attributes.{kind}", f"profiles has no column '{name}' (columns: {', '.join(profile_columns)})")
                 elif kind == "numeric" and profile_types[name] not in NUMERIC_PROFILE_TYPES and not profile_types[name].startswith("DECIMAL"):
                     problems.add("attributes.numeric", f"profiles.{name} is {profile_types[name]}, not a number; list it under attributes.categorical")

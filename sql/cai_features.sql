@@ -14,6 +14,8 @@
 -- turn the per-cutoff work into sums: an event is its type's latest before a cutoff when the next
 -- one of that type is on or after the cutoff (days since last = its age), and it opens an active
 -- day when the previous event is on an earlier day (distinct active days = such events).
+-- Per customer, the first event and the profile are joined once, into the materialized
+-- customers (its _cai_ columns are reserved), so each snapshot row probes one hash table, not two.
 -- Placeholders, substituted on the syntax tree by cai_sql.features (never by text):
 --   __cutoffs__ the cutoff dates (one row in the macro, a table in training); __lookback__,
 --   __active_days__ integers; __event_types__ the model's event types (a list literal);
@@ -64,9 +66,13 @@ first_seen AS (
     SELECT e.customer_id, CAST(min(e.ts) AS DATE) AS first_day
     FROM events AS e
     GROUP BY e.customer_id
+),
+customers AS MATERIALIZED (
+    SELECT f.customer_id AS _cai_customer_id, f.first_day AS _cai_first_day, p.*
+    FROM first_seen AS f
+    LEFT JOIN __profiles__ AS p ON p.customer_id = f.customer_id
 )
 SELECT a.customer_id, a.cutoff, __features__
 FROM aggregated AS a
-JOIN first_seen AS f ON f.customer_id = a.customer_id
-LEFT JOIN __profiles__ AS p ON p.customer_id = a.customer_id
+JOIN customers AS p ON p._cai_customer_id = a.customer_id
 WHERE __profile_filter__;

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import cai_sql
 from cai_sql.features import ParsedPredicates, features_sql, labels_sql, plan_features
-from cai_sql.spec import check_against_database, spec_from_dict
+from cai_sql.spec import SpecError, check_against_database, spec_from_dict
 
 from .conftest import rows
 
@@ -251,3 +251,34 @@ def test_one_pass_over_many_cutoffs_equals_the_macro_at_each(ocon, events, offse
         assert together[key].keys() == values.keys()
         for name, value in values.items():
             assert together[key][name] == (value if value is None else pytest.approx(value, rel=1e-12)), (key, name)
+
+
+def test_profile_columns_named_like_the_reserved_customer_columns_are_refused(con):
+    """The features query puts _cai_customer_id and _cai_first_day beside the profile columns."""
+    load(con)
+    con.execute("ALTER TABLE profiles ADD COLUMN _cai_first_day INTEGER")
+    spec = {**SPEC, "attributes": {"numeric": ["_cai_first_day"]}}
+    with pytest.raises(SpecError, match="_cai_ are reserved"):
+        install(con, spec)
+    spec = {**SPEC, "eligibility": {"profiles": ["_cai_first_day > 0"]}}
+    with pytest.raises(SpecError, match="unknown column '_cai_first_day'"):
+        install(con, spec)
+
+
+@pytest.mark.parametrize("lookback", [14, 30, 90])  # 1, 2, 3 windows: 6, 3, 2 event types per packed sum
+def test_window_counts_of_event_types_sharing_a_packed_sum(con, lookback):
+    types = [f"type.{k}" for k in range(7)]
+    events = [("a", dt.datetime(2026, 2, 28, 12) - dt.timedelta(days=(3 * k + i) % (lookback + 5)), t, None)
+              for k, t in enumerate(types) for i in range(k + 1)]
+    events += [("b", dt.datetime(2026, 2, 27, 9), types[6], None)]  # a and b both active in the last 7 days
+    load(con, events)
+    install(con, {**SPEC, "lookback_days": lookback, "custom_events": [], "attributes": {},
+                  "eligibility": {"active_days": 7}, "goal": {"any_of": ["event_type = 'type.0'"], "window_days": 30}})
+    got = features_at(con)
+    windows = [d for d in (7, 30, 90) if d <= lookback]
+    for customer in ("a", "b"):
+        for t in types:
+            for days in windows:
+                expected = sum(1 for c, ts, e, _ in events if c == customer and e == t
+                               and dt.datetime.combine(CUTOFF, dt.time()) - dt.timedelta(days=days) <= ts < dt.datetime.combine(CUTOFF, dt.time()))
+                assert got[customer][f"n_{t.replace('.', '_')}_{days}d"] == expected, (customer, t, days)
