@@ -50,10 +50,6 @@ YEAR_DAYS = 365.25
 SUMMARY_TABLE = "_cai_clv_summary"
 NEW_ROWS = "_cai_clv_new"
 
-TABLES = ("cai_clv_fits", "cai_clv_runs", "cai_clv")
-MACROS = ("cai_hyp2f1_term", "cai_hyp2f1_peak", "cai_hyp2f1_length", "cai_log_hyp2f1", "cai_hyp2f1", "cai_clv_p_alive",
-          "cai_clv_expected_purchases", "cai_clv_expected_spend")
-VIEWS = ("cai_latest_clv", "cai_clv_deciles", "cai_clv_expected", "cai_clv_high_value_at_risk")
 
 
 class ClvError(CaiError):
@@ -292,11 +288,9 @@ def discounted_clv(horizon: float, unit_days: float, discount_rate: float, x, t_
 # --- database side ---------------------------------------------------------------------------------
 
 def ensure_clv(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the CLV tables if missing and (re)install their views and macros (with the ledger, which
-    the high-value-at-risk view reads)."""
+    """Create the CLV tables if missing and (re)install their views and macros: they are part of the
+    ledger's objects (segments can select on lifetime value, the high-value-at-risk view reads scores)."""
     ensure_ledger(con)
-    for name in TABLES + MACROS + VIEWS:
-        con.execute(sql_text(name))
 
 
 def _open(db) -> tuple[duckdb.DuckDBPyConnection, bool]:

@@ -13,10 +13,16 @@ from .sqlfiles import sql_text
 
 TABLES = (
     "cai_runs", "cai_scores", "cai_run_outcomes", "cai_run_feature_bins", "cai_segments", "cai_segment_members",
-    "ensure_profiles",
+    "ensure_profiles", "cai_clv_fits", "cai_clv_runs", "cai_clv",
 )
+CLV_MACROS = (
+    "cai_hyp2f1_term", "cai_hyp2f1_peak", "cai_hyp2f1_length", "cai_log_hyp2f1", "cai_hyp2f1", "cai_clv_p_alive",
+    "cai_clv_expected_purchases", "cai_clv_expected_spend",
+)
+CLV_VIEWS = ("cai_latest_clv", "cai_clv_deciles", "cai_clv_expected", "cai_clv_high_value_at_risk")
 VIEWS_AND_MACROS = (
-    "cai_latest_runs", "cai_latest_scores", "cai_score_history", "cai_segment_rows", "cai_segment_sizes",
+    "cai_latest_runs", "cai_latest_scores", "cai_score_history", *CLV_MACROS, *CLV_VIEWS,
+    "cai_segment_rows", "cai_segment_sizes",
     "cai_auto_segments", "cai_run_pair", "cai_score_distribution", "cai_bucket_trend", "cai_bucket_trend_by",
     "cai_factors_by_bucket", "cai_bucket_flow", "cai_bucket_overlap", "cai_cohort_tracking", "cai_segment_cohort",
     "cai_expected_vs_actual", "cai_realized_auc", "cai_drift", "cai_score_change",

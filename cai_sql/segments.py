@@ -219,16 +219,17 @@ def create_auto_segments(db, model: str) -> list[Segment]:
         taken = {row[0] for row in defined}
         existing = {(row[1], row[3]) for row in defined}
         created = []
-        for _model, _run, _date, kind, value, _customers, _share, _predicate, suggested in auto_segments(con, model):
-            text, _kind = predicate_from(None, value if kind == "bucket" else None, value if kind == "top_factor" else None)
+        for _model, _run, _date, kind, value, _customers, _share, predicate, suggested in auto_segments(con, model):
+            options = {"bucket": value} if kind == "bucket" else {"top_factor": value} if kind == "top_factor" else {}
+            where = predicate if not options else None  # high value at risk: the view's own predicate
+            text, _kind = predicate_from(where, options.get("bucket"), options.get("top_factor"))
             if (model, text) in existing:
                 continue
             name, n = suggested, 1
             while name in taken:  # long codes can share a truncated name
                 n += 1
                 name = f"{suggested[:44]}_{n}"
-            options = {"bucket": value} if kind == "bucket" else {"top_factor": value}
-            created.append(create_segment(con, name, model, **options))
+            created.append(create_segment(con, name, model, where, **options))
             taken.add(name)
         return created
     finally:

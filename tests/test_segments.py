@@ -253,3 +253,21 @@ def test_auto_segments_with_long_codes_get_distinct_names(ledger):
     names = sorted(s.name for s in created)
     assert len(names) == 4 and len(set(names)) == 4 and all(len(n) <= 48 for n in names)
     assert sorted(s.latest_members for s in created) == [1, 1, 1, 1]
+
+
+def test_high_value_at_risk_is_a_one_click_segment_once_lifetime_value_is_scored(ledger):
+    ledger.execute("""INSERT INTO cai_clv_runs VALUES (1, 1, DATE '2026-01-15', 'weeks', 52, 0.1, 1, 1, 1, 1, 1, 1, 1, 2, 30,
+                                                      TIMESTAMP '2026-01-15 03:00:00', 0.1)""")
+    ledger.execute("""INSERT INTO cai_clv VALUES (1, DATE '2026-01-15', 'a', 3, 20, 30, 10, 3, 0.9, 2, 10, 25, 10),
+                                                  (1, DATE '2026-01-15', 'b', 1, 5, 30, 8, 1, 0.5, 1, 8, 5, 3)""")
+    assert cai_sql.auto_segments(ledger, "other")[-1][3] is not None
+    assert [r for r in cai_sql.auto_segments(ledger, "other") if r[3] == "high_value_at_risk"] == []  # a is low
+    ledger.execute("UPDATE cai_scores SET bucket = 'high' WHERE run_id = 6")
+    row = next(r for r in cai_sql.auto_segments(ledger, "other") if r[3] == "high_value_at_risk")
+    assert (row[5], row[7], row[8]) == (1, "bucket = 'high' AND clv_decile >= 9", "other_high_value_at_risk")
+    created = {s.name: s for s in cai_sql.create_auto_segments(ledger, "other")}
+    assert created["other_high_value_at_risk"].latest_members == 1
+    assert rows(ledger, "SELECT customer_id, clv, clv_decile FROM cai_seg_other_high_value_at_risk") == [("a", 25.0, 10)]
+    # lifetime value is a segment column for any model too
+    cai_sql.create_segment(ledger, "valuable", "m", "clv_decile >= 9")
+    assert members(ledger, "valuable") == [(1, ["a"]), (3, ["a"]), (5, ["a"])]
