@@ -386,8 +386,11 @@ def test_cli_fit_score_and_profile(tmp_path):
     assert "lifetime value:" in profile.stdout and "p_alive" in profile.stdout
 
 
-def test_sql_files_of_the_clv_objects_exist():
+def test_sql_files_of_the_clv_and_ledger_objects_exist():
+    from cai_sql import ledger
     from cai_sql.sqlfiles import template_names
 
     names = set(template_names())
-    assert set(clv.TABLES + clv.MACROS + clv.VIEWS) | {"clv_summary"} <= names
+    objects = set(ledger.TABLES + ledger.VIEWS_AND_MACROS)
+    assert {"cai_clv", "cai_latest_clv", "cai_hyp2f1", "cai_clv_high_value_at_risk"} <= objects
+    assert objects | {"clv_summary"} <= names
