@@ -29,7 +29,7 @@ from sqlglot import exp
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, hyp2f1
 
-from .database import connect, table_exists, transaction
+from .database import opened, table_exists, transaction
 from .errors import CaiError
 from .ledger import ensure_ledger
 from .macros import _substitute_all
@@ -293,11 +293,6 @@ def ensure_clv(con: duckdb.DuckDBPyConnection) -> None:
     ensure_ledger(con)
 
 
-def _open(db) -> tuple[duckdb.DuckDBPyConnection, bool]:
-    if isinstance(db, duckdb.DuckDBPyConnection):
-        return db, False
-    return connect(db), True
-
 
 def _check_unit(unit: str) -> float:
     if unit not in UNITS:
@@ -351,8 +346,7 @@ def fit_clv(db, *, as_of: dt.date | None = None, purchase: str = DEFAULT_PURCHAS
             unit: str = DEFAULT_UNIT) -> ClvFit:
     """Fit BG/NBD and Gamma-Gamma on every purchaser's summary as of ``as_of`` (default: the day after the
     last event) and record the fit in ``cai_clv_fits``."""
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         started = time.perf_counter()
         unit_days = _check_unit(unit)
         as_of = as_of or _default_as_of(con)
@@ -393,15 +387,11 @@ def fit_clv(db, *, as_of: dt.date | None = None, purchase: str = DEFAULT_PURCHAS
             })
         return ClvFit(fit_id, as_of, unit, predicate, value, customers, repeat_customers, spend_customers, excluded_days,
                       excluded_customers, bgnbd, spend, seconds)
-    finally:
-        if owned:
-            con.close()
 
 
 def load_fit(db, fit_id: int | None = None) -> ClvFit:
     """A recorded fit (the latest by default)."""
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         rows = con.execute(sql_text("clv_fit"), {"fit_id": fit_id}).fetchall() if table_exists(con, "cai_clv_fits") else []
         if not rows:
             if fit_id is None:
@@ -411,9 +401,6 @@ def load_fit(db, fit_id: int | None = None) -> ClvFit:
          excluded_customers, r, alpha, a, b, ll, p, q, gamma, spend_ll, seconds) = rows[0]
         return ClvFit(fid, as_of, unit, predicate, value, customers, repeat_customers, spend_customers, excluded_days,
                       excluded_customers, BgNbdParams(r, alpha, a, b, ll), GammaGammaParams(p, q, gamma, spend_ll), seconds)
-    finally:
-        if owned:
-            con.close()
 
 
 def score_clv(db, *, fit_id: int | None = None, as_of: dt.date | None = None, horizon: float | None = None,
@@ -421,8 +408,7 @@ def score_clv(db, *, fit_id: int | None = None, as_of: dt.date | None = None, ho
     """Score every purchaser as of ``as_of`` (default: the fit's date) with a fit (default: the latest) into
     ``cai_clv``: P(alive), expected purchases over ``horizon`` time units of the fit (default: a year),
     expected average order value and CLV discounted at ``discount_rate`` a year, in one transaction."""
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         started = time.perf_counter()
         fit = load_fit(con, fit_id)
         unit_days = UNITS[fit.time_unit]
@@ -472,6 +458,3 @@ def score_clv(db, *, fit_id: int | None = None, as_of: dt.date | None = None, ho
             con.unregister(NEW_ROWS)
         return ClvRun(run_id, fit.fit_id, as_of, fit.time_unit, float(horizon), float(discount_rate), summary.num_rows,
                       total, seconds)
-    finally:
-        if owned:
-            con.close()

@@ -50,6 +50,19 @@ def ensure_events_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextlib.contextmanager
+def opened(db, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A caller's connection as it is, or a database path opened for the block and closed after it."""
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        yield db
+        return
+    con = connect(db, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Run a block as one transaction: everything it wrote, or nothing."""
     con.execute("BEGIN TRANSACTION")

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from .database import connect, execute_each, table_exists, transaction
+from .database import execute_each, opened, table_exists, transaction
 from .errors import CaiError, InputError
 from .ledger import ensure_ledger
 from .macros import render_create, render_query
@@ -48,11 +48,6 @@ class Segment:
     runs: int
     latest_members: int | None
 
-
-def _open(db) -> tuple[duckdb.DuckDBPyConnection, bool]:
-    if isinstance(db, duckdb.DuckDBPyConnection):
-        return db, False
-    return connect(db), True
 
 
 def _check_name(name: str) -> None:
@@ -104,8 +99,7 @@ def _fill_members(con: duckdb.DuckDBPyConnection, name: str, model: str, tree: e
 def create_segment(db, name: str, model: str, where: str | None = None, *, bucket: str | None = None,
                    top_factor: str | None = None) -> Segment:
     """Define a segment on ``model`` and record its members at every successful run so far."""
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         _check_name(name)
         text, kind = predicate_from(where, bucket, top_factor)
         ensure_ledger(con)
@@ -129,9 +123,6 @@ def create_segment(db, name: str, model: str, where: str | None = None, *, bucke
             if first_run is not None:
                 _fill_members(con, name, model, tree, first_run, last_run)
         return segment_info(con, name)
-    finally:
-        if owned:
-            con.close()
 
 
 def refresh_run_members(con: duckdb.DuckDBPyConnection, model: str, run_id: int) -> None:
@@ -148,8 +139,7 @@ def refresh_run_members(con: duckdb.DuckDBPyConnection, model: str, run_id: int)
 
 
 def segment_info(db, name: str) -> Segment:
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         rows = (con.execute(sql_text("list_segments"), {"segment": name}).fetchall()
                 if table_exists(con, "cai_segments") else [])
         if not rows:
@@ -157,62 +147,42 @@ def segment_info(db, name: str) -> Segment:
         segment, model, kind, predicate, view_name, _created, _run, _date, members, _share = rows[0]
         runs = len(size_history(con, name))
         return Segment(segment, model, predicate, kind, view_name, runs, members)
-    finally:
-        if owned:
-            con.close()
 
 
 def list_segments(db) -> list[tuple]:
     """Every segment: name, model, kind, predicate, view, created, latest run, its date, members, share."""
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         if not table_exists(con, "cai_segments"):
             return []
         return con.execute(sql_text("list_segments"), {"segment": None}).fetchall()
-    finally:
-        if owned:
-            con.close()
 
 
 def size_history(db, name: str) -> list[tuple]:
     """(run_id, score_date, model_version, members, scored, share) per successful run, oldest first."""
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         return con.execute(sql_text("segment_size_history"), {"segment": name}).fetchall()
-    finally:
-        if owned:
-            con.close()
 
 
 def drop_segment(db, name: str) -> None:
     """Remove a segment's definition, membership history and live view, together."""
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         info = segment_info(con, name)
         with transaction(con):
             execute_each(con, "delete_segment", {"segment": name})
             con.execute(render_query("drop_segment_view", {"__view__": exp.to_table(info.view_name)}))
-    finally:
-        if owned:
-            con.close()
 
 
 def auto_segments(db, model: str | None = None) -> list[tuple]:
     """The one-click segments of each model's latest run (see ``cai_auto_segments``)."""
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         if not table_exists(con, "cai_auto_segments"):
             return []
         return con.execute(sql_text("list_auto_segments"), {"model": model}).fetchall()
-    finally:
-        if owned:
-            con.close()
 
 
 def create_auto_segments(db, model: str) -> list[Segment]:
     """Create every bucket and leading-reason segment of ``model`` not defined yet (same predicate)."""
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         ensure_ledger(con)
         _check_model(con, model)
         defined = list_segments(con)
@@ -232,9 +202,6 @@ def create_auto_segments(db, model: str) -> list[Segment]:
             created.append(create_segment(con, name, model, where, **options))
             taken.add(name)
         return created
-    finally:
-        if owned:
-            con.close()
 
 
 def export_segment(db, name: str, out: str | os.PathLike, fmt: str = "csv", run_id: int | None = None) -> tuple[Path, int]:
@@ -244,8 +211,7 @@ def export_segment(db, name: str, out: str | os.PathLike, fmt: str = "csv", run_
     target = Path(out).expanduser()
     if not target.parent.resolve().is_dir():
         raise InputError(f"cannot write {target}: directory {target.parent} does not exist")
-    con, owned = _open(db)
-    try:
+    with opened(db) as con:
         history = {row[0]: row for row in size_history(con, segment_info(con, name).name)}
         if not history:
             raise SegmentError(f"segment '{name}' has no runs yet; score its model first (cai score)")
@@ -265,6 +231,3 @@ def export_segment(db, name: str, out: str | os.PathLike, fmt: str = "csv", run_
             Path(temporary).unlink(missing_ok=True)
             raise
         return target, history[chosen][3]
-    finally:
-        if owned:
-            con.close()

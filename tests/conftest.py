@@ -40,6 +40,21 @@ def write(tmp_path: Path):
     return _write
 
 
+@pytest.fixture
+def ledger(tmp_path: Path):
+    """The hand-made score ledger of tests/fixtures/ledger.sql in a fresh file (plain DuckDB, no UDFs)."""
+    import duckdb
+
+    from cai_sql.ledger import ensure_ledger
+
+    con = duckdb.connect(str(tmp_path / "ledger.duckdb"))
+    con.execute("CREATE TABLE profiles (customer_id VARCHAR, loyalty_tier VARCHAR)")
+    ensure_ledger(con)
+    con.execute((FIXTURES / "ledger.sql").read_text())
+    yield con
+    con.close()
+
+
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory: pytest.TempPathFactory) -> cai_sql.GeneratedFiles:
     """A small generated customer base shared by the tests that only read it."""

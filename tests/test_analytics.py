@@ -12,21 +12,9 @@ import math
 import duckdb
 import pytest
 
-from cai_sql.ledger import ensure_ledger
 
-from .conftest import FIXTURES
 
 DIFFERENT = "different model versions (v1 then v2): scores and factors come from different models"
-
-
-@pytest.fixture
-def ledger():
-    con = duckdb.connect()
-    con.execute("CREATE TABLE profiles (customer_id VARCHAR, loyalty_tier VARCHAR)")
-    ensure_ledger(con)
-    con.execute((FIXTURES / "ledger.sql").read_text())
-    yield con
-    con.close()
 
 
 def rows(con, sql: str):

@@ -13,22 +13,11 @@ import pytest
 
 import cai_sql
 from cai_sql.drift import stored_edges
-from cai_sql.ledger import ensure_ledger
 from cai_sql.predicates import PredicateError
 from cai_sql.profile import UnknownCustomerError
 
-from .conftest import FIXTURES, opened_copy, rows, run_cai
+from .conftest import opened_copy, rows, run_cai
 from .test_scoring import DATE, scored_db  # noqa: F401  (module fixture reused)
-
-
-@pytest.fixture
-def ledger(tmp_path):
-    con = duckdb.connect(str(tmp_path / "ledger.duckdb"))
-    con.execute("CREATE TABLE profiles (customer_id VARCHAR, loyalty_tier VARCHAR)")
-    ensure_ledger(con)
-    con.execute((FIXTURES / "ledger.sql").read_text())
-    yield con
-    con.close()
 
 
 def members(con, segment: str):
