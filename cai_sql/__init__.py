@@ -14,13 +14,15 @@ Public API::
     cai_sql.customer_profile(con, "cust-0000042")          # every model's scores, reasons, history
     cai_sql.fit_clv(con, unit="weeks")                     # BG/NBD + Gamma-Gamma, into cai_clv_fits
     cai_sql.score_clv(con, horizon=52)                     # P(alive), expected purchases, CLV into cai_clv
+    cai_sql.write_report("shop.duckdb", "report.html")     # the dashboard as one offline HTML file
+    cai_sql.serve_dashboard("shop.duckdb", port=8765)      # the dashboard on http://127.0.0.1:8765/
     con.sql("SELECT cai_score('purchase_30d', f) FROM cai_features_purchase_30d(DATE '2026-11-01') AS f")
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .clv import ClvError, ClvFit, ClvRun, fit_clv, load_fit as load_clv_fit, score_clv
-from .database import connect
+from .database import DatabaseBusyError, connect
 from .demo import DemoResult, run_demo
 from .errors import CaiError, InputError
 from .generate import GeneratedFiles, generate
@@ -37,6 +39,9 @@ from .udfs import ScoringError, register as register_udfs
 from .spec import CustomEvent, Goal, PredictionSpec, SpecError, load_spec, spec_from_dict
 from .summary import EventsSummary, summarize
 from .training import TrainingError, TrainResult, train
+from .web.app import create_app as dashboard_app
+from .web.report import write_report
+from .web.serve import serve as serve_dashboard
 
 try:
     __version__ = version("cai-sql")
@@ -44,6 +49,10 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "DatabaseBusyError",
+    "dashboard_app",
+    "serve_dashboard",
+    "write_report",
     "ClvError",
     "ClvFit",
     "ClvRun",

@@ -39,6 +39,8 @@ from .summary import EventsSummary, summarize
 from .training import ALGORITHMS, train
 from .xdm import DEFAULT_NAMESPACE
 
+DEFAULT_PORT = 8765
+
 console = Console()
 db_option = click.option(
     "--db", "db", default="cai.duckdb", show_default=True, envvar="CAI_DB",
@@ -130,6 +132,8 @@ def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
         f"[bold]cai profile CUSTOMER_ID --db {result.db}[/], or in SQL: "
         "[bold]SELECT * FROM cai_bucket_flow('purchase_30d')[/]", highlight=False,
     )
+    console.print(f"Open the dashboard: [bold]cai serve --db {result.db}[/] (then http://127.0.0.1:{DEFAULT_PORT}/), "
+                  f"or write it to one file: [bold]cai report --db {result.db} --out cai_report.html[/]", highlight=False)
 
 
 @main.command(name="generate")
@@ -473,6 +477,35 @@ def _read(db: Path):
         yield con
     finally:
         con.close()
+
+
+@main.command(name="serve")
+@db_option
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The dashboard has no login: only bind another address on a network you trust.")
+def serve_command(db: Path, port: int, host: str) -> None:
+    """Run the Customer AI dashboard on this machine (models, runs, segments, profiles, lifetime value)."""
+    from .web.serve import serve
+
+    _must_exist(db)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"[yellow]Warning:[/] listening on {host}: anyone who can reach it can read scores and create segments.")
+    serve(db, host=host, port=port, announce=lambda url: console.print(
+        f"cai-sql dashboard for {db} at [bold]{url}[/] (Ctrl+C stops it)", highlight=False))
+
+
+@main.command(name="report")
+@db_option
+@click.option("--out", "out", default="cai_report.html", show_default=True, type=click.Path(path_type=Path),
+              help="The HTML file to write (replaced atomically).")
+def report_command(db: Path, out: Path) -> None:
+    """Write the dashboard's content to one self-contained HTML file that opens without a network."""
+    from .web.report import write_report
+
+    _must_exist(db)
+    written = write_report(db, out)
+    console.print(f"Wrote {written} ({written.stat().st_size / 1e6:.1f} MB; opens offline in any browser)", highlight=False)
 
 
 @main.command(name="summary")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,22 +15,29 @@ from .errors import CaiError
 from .sqlfiles import sql_text
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+LOCK_WAIT_SECONDS = 10.0  # how long to wait for another process (a dashboard request, a CLI command) to let go
+
+
+class DatabaseBusyError(CaiError):
+    """Another process holds the database file, and DuckDB lets one process write it at a time."""
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
+            wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
     """Open (or create) a cai-sql database; ``None`` or ``":memory:"`` gives an in-memory one.
 
     The connection comes with the scoring functions (``cai_score``, ``cai_explain``) of every
     registered model. Timestamps are stored as naive UTC, so the session time zone is pinned to UTC: the same file
-    gives the same features on every machine.
+    gives the same features on every machine. If another process holds the file (DuckDB allows one
+    writer, or many readers), it waits up to ``wait`` seconds for it to let go: dashboard requests
+    hold the file for well under a second.
     """
     target = ":memory:" if path is None else str(path)
     if target != ":memory:":
         parent = Path(target).expanduser().resolve().parent
         if not parent.is_dir():
             raise CaiError(f"cannot open database {target}: directory {parent} does not exist")
-    try:
-        con = duckdb.connect(target, read_only=read_only)
-    except duckdb.Error as exc:
-        raise CaiError(f"cannot open database {target}: {exc}") from exc
+    con = open_waiting(target, read_only=read_only, wait=wait)
     use_utc(con)
     # Nothing a user writes (a cast in a predicate, a file) may make DuckDB download an extension.
     con.execute("SET autoinstall_known_extensions = false")
@@ -37,6 +46,29 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
 
     register(con)
     return con
+
+
+def open_waiting(target: str, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, retried while another process holds a conflicting lock on the file."""
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(target, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise CaiError(f"cannot open database {target}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                found = re.search(r"held in (.*?\(PID \d+\))", str(exc))
+                holder = found.group(1) if found else "another program"
+                raise DatabaseBusyError(
+                    f"database {target} is in use by another process ({holder}): DuckDB lets one process write a "
+                    f"file at a time{'' if read_only else ', and readers block writers'}. Try again when it has "
+                    "finished; point BI tools at a published copy instead of the live file") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+        except duckdb.Error as exc:
+            raise CaiError(f"cannot open database {target}: {exc}") from exc
 
 
 def use_utc(con: duckdb.DuckDBPyConnection) -> None:

@@ -12,7 +12,7 @@ from .conftest import rows, run_cai
 def test_help_lists_commands(tmp_path):
     result = run_cai("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("demo", "generate", "ingest", "summary", "train", "score", "runs", "models", "clv"):
+    for command in ("demo", "generate", "ingest", "summary", "train", "score", "runs", "models", "clv", "serve", "report"):
         assert command in result.stdout
 
 
@@ -77,6 +77,7 @@ def test_demo_end_to_end(tmp_path):
     result = run_cai("demo", "--customers", "5000", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Wrote cai_demo.duckdb" in result.stdout and "commerce.purchases" in result.stdout
+    assert "Open the dashboard: cai serve --db cai_demo.duckdb" in result.stdout
     con = cai_sql.connect(tmp_path / "cai_demo.duckdb")
     tables = {t for (t,) in rows(con, "SELECT table_name FROM information_schema.tables")}
     assert {"events", "profiles", "demo_purchase_intent", "cai_models", "cai_model_evaluation"} <= tables

@@ -42,6 +42,8 @@ def test_wheel_carries_sql_templates_and_udfs(wheel):
     shipped_sql = {f"cai_sql/sql/{p.name}" for p in (REPO / "sql").glob("*.sql")}
     assert shipped_sql and shipped_sql <= names
     assert "cai_sql/udfs/__init__.py" in names
+    shipped_web = {f"cai_sql/web/{p.relative_to(REPO / 'cai_sql' / 'web')}" for p in (REPO / "cai_sql" / "web").glob("*/*.*")}
+    assert {"cai_sql/web/templates/base.html", "cai_sql/web/static/dashboard.js"} <= shipped_web <= names
     assert any(name.endswith("entry_points.txt") for name in names)
 
 
@@ -66,4 +68,7 @@ def test_installed_wheel_runs_outside_the_source_tree(wheel, tmp_path):
     demo = subprocess.run([cai, "demo", "--customers", "5000"], cwd=work, capture_output=True, text=True)
     assert demo.returncode == 0, demo.stderr
     assert (work / "cai_demo.duckdb").exists()
+    report = subprocess.run([cai, "report", "--db", "cai_demo.duckdb", "--out", "r.html"], cwd=work, capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr  # templates, stylesheet and script came with the wheel
+    assert "Latest run by bucket" in (work / "r.html").read_text(encoding="utf-8")
     assert cai_sql.__version__ in subprocess.run([cai, "--version"], cwd=work, capture_output=True, text=True).stdout

@@ -1,0 +1,203 @@
+"""Plotly figures (as JSON-ready dicts) from the rows the pages read: presentation only.
+
+Each function maps columns of one view or macro onto traces; none computes a number the SQL did not
+return. The browser draws them with the plotly.js that ships inside the ``plotly`` Python package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+BUCKET_COLORS = {"high": "#1a7f37", "medium": "#d4a72c", "low": "#8c959f", "new": "#0969da", "exited": "#cf222e"}
+ACCENT = "#0969da"
+SECOND = "#bf3989"
+
+
+def _layout(title: str, **extra) -> dict:
+    layout = {
+        "title": {"text": title, "font": {"size": 15}, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        "margin": {"l": 56, "r": 16, "t": 64, "b": 56},
+        "height": 320,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"family": "system-ui, sans-serif", "size": 12},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _label(run: dict) -> str:
+    date = run["score_date"]
+    return f"{date.isoformat() if isinstance(date, dt.date) else date} · run {run['run_id']}"
+
+
+def score_distribution(rows: list[dict]) -> dict:
+    return {
+        "data": [{"type": "bar", "x": [f"{r['score_from']}–{r['score_to']}" for r in rows],
+                  "y": [r["customers"] for r in rows], "marker": {"color": ACCENT},
+                  "customdata": [r["share"] for r in rows],
+                  "hovertemplate": "score %{x}: %{y:,} customers (%{customdata:.1%})<extra></extra>"}],
+        "layout": _layout("Scores in the latest run", xaxis={"title": {"text": "score"}},
+                          yaxis={"title": {"text": "customers"}}),
+    }
+
+
+def lift(rows: list[dict]) -> dict:
+    deciles = [r for r in rows if r["curve"] == "decile"]
+    return {
+        "data": [{"type": "bar", "x": [r["bin"] for r in deciles], "y": [r["lift"] for r in deciles],
+                  "marker": {"color": ACCENT}, "hovertemplate": "decile %{x}: lift %{y:.2f}<extra></extra>"}],
+        "layout": _layout("Lift by decile (validation)", xaxis={"title": {"text": "decile (1 = highest scores)"}, "dtick": 1},
+                          yaxis={"title": {"text": "lift"}},
+                          shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 1, "y1": 1,
+                                   "line": {"dash": "dot", "color": "#57606a"}}]),
+    }
+
+
+def gains(rows: list[dict]) -> dict:
+    deciles = [r for r in rows if r["curve"] == "decile"]
+    xs = [0] + [r["bin"] * 10 for r in deciles]
+    return {
+        "data": [
+            {"type": "scatter", "mode": "lines+markers", "name": "model", "x": xs,
+             "y": [0] + [r["cumulative_gain"] for r in deciles], "line": {"color": ACCENT}},
+            {"type": "scatter", "mode": "lines", "name": "random", "x": [0, 100], "y": [0, 1],
+             "line": {"dash": "dot", "color": "#57606a"}},
+        ],
+        "layout": _layout("Cumulative gains (validation)", xaxis={"title": {"text": "% of customers, highest scores first"}},
+                          yaxis={"title": {"text": "share of positives"}, "tickformat": ".0%"}),
+    }
+
+
+def calibration(rows: list[dict]) -> dict:
+    bins = [r for r in rows if r["curve"] == "calibration"]
+    return {
+        "data": [
+            {"type": "scatter", "mode": "lines+markers", "name": "model",
+             "x": [r["mean_probability"] for r in bins], "y": [r["observed_rate"] for r in bins],
+             "text": [f"{r['customers']:,} customers" for r in bins], "line": {"color": ACCENT}},
+            {"type": "scatter", "mode": "lines", "name": "perfect", "x": [0, 1], "y": [0, 1],
+             "line": {"dash": "dot", "color": "#57606a"}},
+        ],
+        "layout": _layout("Calibration (validation)", xaxis={"title": {"text": "predicted probability"}, "range": [0, 1]},
+                          yaxis={"title": {"text": "observed rate"}, "range": [0, 1]}),
+    }
+
+
+def expected_vs_actual(rows: list[dict]) -> dict:
+    data = []
+    for bucket in ("high", "medium", "low"):
+        mine = [r for r in rows if r["bucket"] == bucket]
+        if not mine:
+            continue
+        x = [_label(r) for r in mine]
+        color = BUCKET_COLORS[bucket]
+        data.append({"type": "scatter", "mode": "lines+markers", "name": f"{bucket}: expected", "x": x,
+                     "y": [r["expected_rate"] for r in mine], "line": {"color": color, "dash": "dot"}})
+        data.append({"type": "scatter", "mode": "lines+markers", "name": f"{bucket}: actual", "x": x,
+                     "y": [r["actual_rate"] for r in mine], "line": {"color": color}})
+    return {"data": data, "layout": _layout("Expected vs actual rate per run", yaxis={"tickformat": ".0%"})}
+
+
+def stacked_buckets(rows: list[dict], title: str, value: str = "customers") -> dict:
+    """Stacked bars of bucket counts per run (cai_bucket_trend, cai_cohort_tracking)."""
+    runs = sorted({(r["score_date"], r["run_id"]) for r in rows})
+    labels = [_label({"score_date": d, "run_id": i}) for d, i in runs]
+    data = []
+    for bucket in ("high", "medium", "low", "exited"):
+        by_run = {(r["score_date"], r["run_id"]): r[value] for r in rows if r["bucket"] == bucket}
+        if by_run:
+            data.append({"type": "bar", "name": bucket, "x": labels, "y": [by_run.get(k, 0) for k in runs],
+                         "marker": {"color": BUCKET_COLORS.get(bucket, "#57606a")}})
+    return {"data": data, "layout": _layout(title, barmode="stack", yaxis={"title": {"text": value}})}
+
+
+def sankey(rows: list[dict]) -> dict:
+    """Flow between two runs (cai_bucket_flow) as a Sankey diagram."""
+    sources = sorted({r["from_bucket"] for r in rows}, key=_bucket_order)
+    targets = sorted({r["to_bucket"] for r in rows}, key=_bucket_order)
+    labels = [f"{b} (run {rows[0]['from_run']})" for b in sources] + [f"{b} (run {rows[0]['to_run']})" for b in targets]
+    colors = [BUCKET_COLORS.get(b, "#57606a") for b in sources + targets]
+    return {
+        "data": [{
+            "type": "sankey",
+            "node": {"label": labels, "color": colors, "pad": 18},
+            "link": {"source": [sources.index(r["from_bucket"]) for r in rows],
+                     "target": [len(sources) + targets.index(r["to_bucket"]) for r in rows],
+                     "value": [r["customers"] for r in rows],
+                     "color": ["rgba(140,149,159,0.35)"] * len(rows)},
+        }],
+        "layout": _layout(f"Bucket flow: {rows[0]['from_date']} → {rows[0]['to_date']}", height=360),
+    }
+
+
+def _bucket_order(bucket: str) -> int:
+    return ["new", "high", "medium", "low", "exited"].index(bucket) if bucket in BUCKET_COLORS else 9
+
+
+def venn(row: dict) -> dict:
+    """Two circles for a bucket's members in two runs (cai_bucket_overlap); areas are not to scale."""
+    circle = {"type": "circle", "xref": "x", "yref": "y", "opacity": 0.35, "line": {"width": 1}}
+    return {
+        "data": [{"type": "scatter", "x": [0.9, 2, 3.1], "y": [1, 1, 1], "mode": "text", "hoverinfo": "skip",
+                  "text": [f"only run {row['run_a']}<br><b>{row['only_a']:,}</b>", f"both<br><b>{row['both_runs']:,}</b>",
+                           f"only run {row['run_b']}<br><b>{row['only_b']:,}</b>"], "textfont": {"size": 13}}],
+        "layout": _layout(
+            f"'{row['bucket']}' in runs {row['run_a']} and {row['run_b']} (Jaccard {row['jaccard']:.2f})",
+            xaxis={"visible": False, "range": [0, 4]}, yaxis={"visible": False, "range": [-0.25, 2.25]},
+            showlegend=False,
+            shapes=[{**circle, "x0": 0.3, "x1": 2.5, "y0": -0.1, "y1": 2.1, "fillcolor": ACCENT},
+                    {**circle, "x0": 1.5, "x1": 3.7, "y0": -0.1, "y1": 2.1, "fillcolor": SECOND}]),
+    }
+
+
+def drift(rows: list[dict]) -> dict:
+    shown = [r for r in rows if r["psi"] is not None][:20]
+    return {
+        "data": [{"type": "bar", "orientation": "h", "y": [r["measure"] for r in shown][::-1],
+                  "x": [r["psi"] for r in shown][::-1],
+                  "marker": {"color": [{"major": "#cf222e", "moderate": "#d4a72c"}.get(r["flag"], ACCENT) for r in shown][::-1]},
+                  "hovertemplate": "%{y}: PSI %{x:.3f}<extra></extra>"}],
+        "layout": _layout("Population stability index (20 largest)", height=max(320, 22 * len(shown) + 90),
+                          margin={"l": 260, "r": 16, "t": 44, "b": 40},
+                          shapes=[{"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": t, "x1": t,
+                                   "line": {"dash": "dot", "color": c}} for t, c in ((0.1, "#d4a72c"), (0.25, "#cf222e"))]),
+    }
+
+
+def segment_sizes(rows: list[dict], title: str = "Segment size over runs") -> dict:
+    data = []
+    for segment in sorted({r["segment"] for r in rows}):
+        mine = [r for r in rows if r["segment"] == segment]
+        data.append({"type": "scatter", "mode": "lines+markers", "name": segment,
+                     "x": [str(r["score_date"]) for r in mine], "y": [r["members"] for r in mine]})
+    return {"data": data, "layout": _layout(title, yaxis={"title": {"text": "members"}})}
+
+
+def score_history(history: list[tuple], model: str) -> dict:
+    return {
+        "data": [{"type": "scatter", "mode": "lines+markers", "x": [str(d) for d, _run, _score, _bucket in history],
+                  "y": [score for _d, _run, score, _bucket in history], "text": [b for *_, b in history],
+                  "line": {"color": ACCENT}, "hovertemplate": "%{x}: score %{y} (%{text})<extra></extra>"}],
+        "layout": _layout(f"{model}: score history", height=260, yaxis={"range": [0, 100], "title": {"text": "score"}}),
+    }
+
+
+def clv_distribution(rows: list[dict]) -> dict:
+    labels = [f"{r['lower']:,.0f}+" if r["upper"] == float("inf") else f"{r['lower']:,.0f}–{r['upper']:,.0f}" for r in rows]
+    return {
+        "data": [{"type": "bar", "x": labels, "y": [r["customers"] for r in rows], "marker": {"color": ACCENT}}],
+        "layout": _layout("Lifetime value distribution", xaxis={"title": {"text": "CLV"}}, yaxis={"title": {"text": "customers"}}),
+    }
+
+
+def clv_deciles(rows: list[dict]) -> dict:
+    ordered = sorted(rows, key=lambda r: r["clv_decile"])
+    return {
+        "data": [{"type": "bar", "x": [r["clv_decile"] for r in ordered], "y": [r["share_of_clv"] for r in ordered],
+                  "marker": {"color": ACCENT}, "customdata": [r["avg_clv"] for r in ordered],
+                  "hovertemplate": "decile %{x}: %{y:.1%} of all CLV, average %{customdata:,.2f}<extra></extra>"}],
+        "layout": _layout("Share of lifetime value by decile", xaxis={"title": {"text": "CLV decile (10 = highest)"}, "dtick": 1},
+                          yaxis={"tickformat": ".0%"}),
+    }

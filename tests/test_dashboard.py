@@ -1,0 +1,427 @@
+"""The dashboard and its report: real uvicorn on 127.0.0.1, real HTTP, real DuckDB files, headless Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+import uvicorn
+
+import cai_sql
+from cai_sql.database import DatabaseBusyError, connect
+from cai_sql.web.app import create_app
+from cai_sql.web.report import write_report
+
+from .conftest import cai_executable, rows, run_cai
+from .test_scoring import DATE, scored_db  # noqa: F401  (module fixture reused)
+
+CHROMIUM = os.environ.get("CAI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+RUN_DATES = [DATE - dt.timedelta(days=d) for d in (70, 63, 56)] + [DATE]
+
+
+@pytest.fixture(scope="module")
+def dashboard_db(scored_db, tmp_path_factory):  # noqa: F811
+    """Four weekly-ish runs of the purchase model (three with closed outcome windows), a bucket segment, CLV."""
+    db = tmp_path_factory.mktemp("dashboard") / "dash.duckdb"
+    shutil.copy(scored_db, db)
+    con = cai_sql.connect(db)
+    for day in RUN_DATES:
+        cai_sql.score(con, "purchase_30d", as_of=day, version=1)
+    cai_sql.create_segment(con, "purchase_30d_high", "purchase_30d", bucket="high")
+    cai_sql.fit_clv(con, as_of=DATE)
+    cai_sql.score_clv(con)
+    con.close()
+    return db
+
+
+@pytest.fixture
+def db(dashboard_db, tmp_path) -> Path:
+    copy = tmp_path / "dash.duckdb"
+    shutil.copy(dashboard_db, copy)
+    return copy
+
+
+class Server:
+    """The dashboard app under uvicorn in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self, db: Path):
+        self.db = db
+        config = uvicorn.Config(create_app(db), host="127.0.0.1", port=0, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the dashboard did not start")
+            time.sleep(0.05)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def get(self, path: str, headers: dict | None = None) -> tuple[int, str, dict]:
+        return self._send(urllib.request.Request(self.url + path, headers=headers or {}))
+
+    def post(self, path: str, fields: dict) -> tuple[int, str, dict]:
+        data = urllib.parse.urlencode(fields).encode()
+        return self._send(urllib.request.Request(self.url + path, data=data, method="POST"))
+
+    def token(self) -> str:
+        _, html, _ = self.get("/segments")
+        return html.split('name="token" value="', 1)[1].split('"', 1)[0]
+
+    @staticmethod
+    def _send(request) -> tuple[int, str, dict]:
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode("utf-8", "replace"), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace"), dict(exc.headers)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.fixture
+def server(db):
+    with Server(db) as running:
+        yield running
+
+
+def segments_in(db: Path) -> list[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT segment FROM cai_segments ORDER BY 1").fetchall()]
+
+
+# --- pages -------------------------------------------------------------------------------------------
+
+def test_every_page_answers_from_the_ledger(server, db):
+    customer = rows(duckdb.connect(str(db), read_only=True), "SELECT customer_id FROM cai_latest_scores ORDER BY 1 LIMIT 1")[0][0]
+    pages = {
+        "/": ["purchase_30d", "Across 4 runs"],
+        "/models/purchase_30d": ["Latest run by bucket", "Create Segment", "Top influential factors", "Lift by decile",
+                                 "realized AUC", "Run history"],
+        "/models/purchase_30d/trends": ["Bucket trend", "Cohort", "Flow between runs", "Drift"],
+        "/models/purchase_30d/trends?run_a=1&run_b=3&bucket=low&cohort_run=2": ["Flow between runs 1 and 3"],
+        "/segments": ["purchase_30d_high", "export.csv"],
+        "/segments/purchase_30d_high": ["cai_seg_purchase_30d_high", "Members at every run"],
+        "/clv": ["Lifetime value distribution", "Share of lifetime value by decile"],
+        f"/customers/{customer}": [customer, "purchase_30d", "influential factor", "Lifetime value"],
+    }
+    for path, expected in pages.items():
+        status, html, _ = server.get(path)
+        assert status == 200, (path, html[:500])
+        for text in expected:
+            assert text in html, (path, text)
+    # the figures are the views' numbers: the latest run's high bucket as cai_bucket_trend has it
+    high = rows(duckdb.connect(str(db), read_only=True),
+                "SELECT customers FROM cai_bucket_trend WHERE run_id = (SELECT max(run_id) FROM cai_runs) AND bucket = 'high'")[0][0]
+    assert f'<p class="big">{high:,}</p>' in server.get("/models/purchase_30d")[1]
+
+
+def test_a_factor_drills_down_and_a_profile_lookup_redirects(server, db):
+    code = rows(duckdb.connect(str(db), read_only=True),
+                "SELECT code FROM cai_factors_by_bucket WHERE rank = 1 ORDER BY run_id DESC LIMIT 1")[0][0]
+    status, html, _ = server.get(f"/models/purchase_30d/factors/{code}")
+    assert status == 200 and code in html and "leading reason" in html
+    status, _, headers = server.get("/profile?customer=" + urllib.parse.quote("cust 1/2"))
+    assert status == 303 and headers["location"] == "/customers/cust%201%2F2"
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/models/nope", "There is no model 'nope'. Models in this database: purchase_30d"),
+    ("/models/nope/trends", "There is no model 'nope'"),
+    ("/models/purchase_30d/trends?run_a=999", "Run 999 is not a successful run of purchase_30d. Its runs: 1, 2, 3, 4"),
+    ("/models/purchase_30d/trends?run_b=abc", "'abc' is not a run id"),
+    ("/models/purchase_30d/trends?bucket=vip", "There is no bucket 'vip'"),
+    ("/models/purchase_30d/factors/nope", "Reason code 'nope' is not among the top 10 factors"),
+    ("/customers/nobody", "No customer 'nobody' in cai_scores or profiles"),
+    ("/segments/nope", "There is no segment 'nope'"),
+    ("/segments/nope/export.csv", "There is no segment 'nope'"),
+    ("/segments/purchase_30d_high/export.xlsx", "There is no .xlsx export"),
+    ("/no/such/page", "There is no page at /no/such/page"),
+])
+def test_unknown_things_get_a_404_page_that_says_what_exists(server, path, message):
+    status, html, _ = server.get(path)
+    assert status == 404
+    assert message.replace("'", "&#39;") in html
+    assert "Back to the models" in html
+
+
+def test_only_local_host_names_are_answered(server):
+    status, _, _ = server.get("/", headers={"Host": "evil.example"})
+    assert status == 400
+
+
+def test_an_export_link_downloads_the_segment(server, db):
+    status, text, headers = server.get("/segments/purchase_30d_high/export.csv?run=1")
+    assert status == 200 and headers["content-type"].startswith("text/csv")
+    members = rows(duckdb.connect(str(db), read_only=True),
+                   "SELECT count(*) FROM cai_segment_members WHERE segment = 'purchase_30d_high' AND run_id = 1")[0][0]
+    assert len(text.strip().splitlines()) == members + 1
+
+
+# --- creating segments from the browser ----------------------------------------------------------------
+
+def test_the_form_creates_a_segment_exactly_as_the_cli_does(server, db, dashboard_db, tmp_path):
+    status, _, headers = server.post("/segments", {"token": server.token(), "name": "low_purchase", "model": "purchase_30d",
+                                                   "bucket": "low"})
+    assert status == 303 and headers["location"].startswith("/segments?created=low_purchase")
+    shutil.copy(dashboard_db, tmp_path / "cli.duckdb")
+    assert run_cai("segment", "create", "low_purchase", "--model", "purchase_30d", "--bucket", "low",
+                   "--db", str(tmp_path / "cli.duckdb"), cwd=tmp_path).returncode == 0
+    query = ("SELECT g.predicate, g.kind, g.view_name, list(m.run_id ORDER BY m.run_id), count(*) FROM cai_segments g "
+             "JOIN cai_segment_members m USING (segment) WHERE segment = 'low_purchase' GROUP BY ALL")
+    web = rows(duckdb.connect(str(db), read_only=True), query)
+    cli = rows(duckdb.connect(str(tmp_path / "cli.duckdb"), read_only=True), query)
+    assert web == cli and web[0][:2] == ("bucket = 'low'", "bucket")
+    status, html, _ = server.get(headers["location"])
+    assert "Segment <strong>low_purchase</strong> created." in html
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"name": "x", "where": "1=1; DROP TABLE events"}, "one expression"),
+    ({"name": "x", "where": "read_csv('/etc/passwd') IS NOT NULL"}, "read_csv"),
+    ({"name": "x", "where": "customer_id IN (SELECT customer_id FROM events)"}, "subquer"),
+    ({"name": "x', 'y'); DROP TABLE events; --", "where": "bucket = 'high'"}, "is not allowed"),
+    ({"name": "purchase_30d_high", "where": "bucket = 'high'"}, "already exists"),
+    ({"name": "x", "where": "no_such_column > 1"}, "no_such_column"),
+    ({"name": "x", "model": "nope", "where": "bucket = 'high'"}, "unknown model 'nope'"),
+])
+def test_injection_and_bad_definitions_through_the_form_are_refused(server, db, fields, message):
+    before = segments_in(db)
+    status, html, _ = server.post("/segments", {"token": server.token(), "model": "purchase_30d", **fields})
+    assert status == 400
+    assert 'role="alert"' in html and message.replace("'", "&#39;") in html
+    assert segments_in(db) == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] > 0
+
+
+def test_a_post_without_the_dashboards_token_is_refused(server, db):
+    status, html, _ = server.post("/segments", {"token": "forged", "name": "x", "model": "purchase_30d", "bucket": "high"})
+    assert status == 403 and "did not come from this dashboard" in html
+    assert segments_in(db) == ["purchase_30d_high"]
+
+
+# --- sharing the file with scoring runs ---------------------------------------------------------------------
+
+HOLD = "import duckdb, sys, time\ncon = duckdb.connect(sys.argv[1])\nprint('held', flush=True)\ntime.sleep(float(sys.argv[2]))\n"
+
+
+def hold_for_writing(db: Path, seconds: float) -> subprocess.Popen:
+    """Another process that holds the file for writing, as a running `cai score` does."""
+    process = subprocess.Popen([sys.executable, "-c", HOLD, str(db), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_a_page_asked_for_while_another_process_writes_says_busy_and_retries(server, db):
+    holder = hold_for_writing(db, 6)
+    try:
+        status, html, headers = server.get("/models/purchase_30d")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert status == 503 and headers["retry-after"] == "5"
+    assert "is in use by another process" in html and 'http-equiv="refresh"' in html
+    assert server.get("/models/purchase_30d")[0] == 200  # and it is back once the writer is done
+
+
+def test_scoring_while_the_dashboard_serves_waits_for_requests_instead_of_failing(server, db, tmp_path):
+    stop = threading.Event()
+    statuses = []
+
+    def browse():
+        while not stop.is_set():
+            statuses.append(server.get("/models/purchase_30d/trends")[0])
+
+    browsing = threading.Thread(target=browse)
+    browsing.start()
+    try:
+        for _ in range(2):
+            result = run_cai("score", "purchase_30d", "--version", "1", "--as-of", str(DATE + dt.timedelta(days=7)),
+                             "--db", str(db), cwd=tmp_path)
+            assert result.returncode == 0, result.stderr
+    finally:
+        stop.set()
+        browsing.join()
+    assert statuses and set(statuses) <= {200, 503}
+    assert server.get("/")[0] == 200
+    assert "Across 5 runs" in server.get("/")[1]  # the re-run replaced the first, atomically
+
+
+def test_opening_waits_for_a_short_holder_and_then_says_who_holds_it(db):
+    holder = hold_for_writing(db, 1.0)
+    try:
+        started = time.monotonic()
+        con = connect(db, read_only=True, wait=15)  # waits for the holder to finish
+        con.close()
+        assert time.monotonic() - started >= 0.3
+    finally:
+        holder.wait()
+    holder = hold_for_writing(db, 8)
+    try:
+        with pytest.raises(DatabaseBusyError, match=r"is in use by another process \(.*PID \d+\)"):
+            connect(db, wait=0.3)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_cai_serve_listens_on_127_0_0_1_and_says_where(db, tmp_path):
+    process = subprocess.Popen([cai_executable(), "serve", "--db", str(db), "--port", "0"], cwd=tmp_path, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "200"})
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line + process.stderr.read()
+        with urllib.request.urlopen(url.group(0), timeout=30) as response:
+            assert response.status == 200 and "purchase_30d" in response.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    missing = run_cai("serve", "--db", str(tmp_path / "nope.duckdb"), cwd=tmp_path)
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+# --- the one-file report ------------------------------------------------------------------------------------
+
+def test_the_report_is_one_file_with_the_dashboards_content(db, tmp_path):
+    out = write_report(db, tmp_path / "report.html")
+    html = out.read_text(encoding="utf-8")
+    for text in ["purchase_30d", "Latest run by bucket", "Top influential factors", "Lift by decile", "Bucket trend",
+                 "Flow between runs", "Drift", "purchase_30d_high", "Lifetime value distribution", "Plotly"]:
+        assert text in html, text
+    assert "<script src=" not in html and "<link rel=\"stylesheet\"" not in html
+    assert 'method="post"' not in html  # a file cannot create segments: it shows the CLI command instead
+    assert "cai segment create purchase_30d_medium --model purchase_30d --bucket medium" in html
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dash.duckdb", "report.html"]  # no temporary file left
+
+
+def test_report_bad_outputs_are_refused_and_nothing_is_left_behind(db, tmp_path):
+    with pytest.raises(cai_sql.CaiError, match="directory .* does not exist"):
+        write_report(db, tmp_path / "missing" / "r.html")
+    with pytest.raises(cai_sql.CaiError, match="ending in .html"):
+        write_report(db, tmp_path / "report.pdf")
+    result = run_cai("report", "--db", str(tmp_path / "nope.duckdb"), "--out", str(tmp_path / "r.html"), cwd=tmp_path)
+    assert result.returncode == 1 and "does not exist" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dash.duckdb"]
+
+
+# --- in a real browser ------------------------------------------------------------------------------------------
+
+def artefacts(tmp_path: Path) -> Path:
+    """Screenshots go to $CAI_TEST_ARTIFACTS when CI sets it, else next to the test's files."""
+    directory = Path(os.environ.get("CAI_TEST_ARTIFACTS") or tmp_path / "screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium package (or set CAI_CHROMIUM)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def open_page(browser, errors: list):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("requestfinished", lambda request: errors.append(f"{request.url} failed")
+            if request.resource_type != "document" and request.response().status >= 400 else None)
+    return page
+
+
+def unexpected(errors: list[str]) -> list[str]:
+    """Errors besides the browser's note on the pages meant to answer 400 or 404 (refused form, unknown model)."""
+    return [e for e in errors if not e.startswith("Failed to load resource: the server responded with a status of 40")]
+
+
+def test_in_chromium_every_page_draws_create_segment_works_and_a_profile_is_found(server, db, browser, tmp_path):
+    shots = artefacts(tmp_path)
+    errors: list[str] = []
+    page = open_page(browser, errors)
+    for name, path in [("home", "/"), ("model", "/models/purchase_30d"), ("trends", "/models/purchase_30d/trends"),
+                       ("segments", "/segments"), ("segment", "/segments/purchase_30d_high"), ("clv", "/clv")]:
+        page.goto(server.url + path)
+        page.wait_for_selector("body[data-charts=drawn]")
+        charts = page.locator("div.chart").count()
+        assert page.locator("div.chart[data-drawn=true]:has(svg.main-svg)").count() == charts and (charts or name == "home"), name
+        page.screenshot(path=str(shots / f"dashboard-{name}.png"), full_page=True)
+
+    # one click on the medium bucket's card creates the segment, and the list shows it
+    page.goto(server.url + "/models/purchase_30d")
+    page.locator(".bucket-card[data-bucket=medium] button", has_text="Create Segment").click()
+    page.wait_for_selector("p.flash.ok")
+    assert page.locator("tr.created td a").first.inner_text() == "purchase_30d_medium"
+    page.screenshot(path=str(shots / "dashboard-segment-created.png"), full_page=True)
+    assert "purchase_30d_medium" in segments_in(db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT run_id) FROM cai_segment_members WHERE segment = 'purchase_30d_medium'").fetchone()[0] == 4
+
+    # an injection attempt typed into the form is refused on the page, nothing created
+    page.fill("form.define-segment input[name=name]", "sneaky")
+    page.fill("form.define-segment input[name=where]", "1=1; DROP TABLE events")
+    page.locator("form.define-segment button").click()
+    assert "one expression" in page.locator("p.flash.error").inner_text()
+    assert "sneaky" not in segments_in(db)
+
+    # profile lookup from the search box
+    customer = rows(duckdb.connect(str(db), read_only=True), "SELECT customer_id FROM cai_latest_scores ORDER BY score DESC LIMIT 1")[0][0]
+    page.fill("form.lookup input[name=customer]", customer)
+    page.locator("form.lookup button").click()
+    page.wait_for_selector("body[data-charts=drawn]")
+    assert page.locator("h1").first.inner_text() == f"Customer {customer}"
+    assert page.locator("table.factors tbody tr").count() >= 1
+    page.screenshot(path=str(shots / "dashboard-profile.png"), full_page=True)
+
+    page.goto(server.url + "/models/nope")
+    assert "There is no model 'nope'" in page.locator("p.message").inner_text()
+    page.screenshot(path=str(shots / "dashboard-404.png"))
+    assert unexpected(errors) == []
+
+
+def test_in_chromium_the_report_opens_with_no_network(db, browser, tmp_path):
+    out = write_report(db, tmp_path / "report.html")
+    errors: list[str] = []
+    requested: list[str] = []
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(out.as_uri())
+    page.wait_for_selector("body[data-charts=drawn]")
+    assert page.locator("div.chart[data-drawn=true]:has(svg.main-svg)").count() >= 10
+    page.screenshot(path=str(artefacts(tmp_path) / "report.png"), full_page=True)
+    assert errors == [] and requested == [out.as_uri()]
+    context.close()
