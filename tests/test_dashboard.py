@@ -142,6 +142,24 @@ def test_every_page_answers_from_the_ledger(server, db):
     assert f'<p class="big">{high:,}</p>' in server.get("/models/purchase_30d")[1]
 
 
+@pytest.mark.parametrize("stage", ["events only", "trained, never scored"])
+def test_a_database_before_its_first_run_shows_what_to_do_next(base_db, scored_db, tmp_path, stage):  # noqa: F811
+    copy = tmp_path / "early.duckdb"
+    shutil.copy(base_db if stage == "events only" else scored_db, copy)
+    with Server(copy) as early:
+        home = early.get("/")[1]
+        if stage == "events only":
+            assert "No models yet" in home
+        else:
+            assert "Not scored yet: <code>cai score purchase_30d</code>" in home
+            status, html, _ = early.get("/models/purchase_30d")
+            assert status == 200 and "Lift by decile" in html and "Not scored yet" in html
+            assert "has no scoring runs yet" in early.get("/models/purchase_30d/trends")[1]
+        for path in ("/segments", "/clv"):
+            assert early.get(path)[0] == 200
+        assert "No lifetime-value run yet" in early.get("/clv")[1]
+
+
 def test_a_factor_drills_down_and_a_profile_lookup_redirects(server, db):
     code = rows(duckdb.connect(str(db), read_only=True),
                 "SELECT code FROM cai_factors_by_bucket WHERE rank = 1 ORDER BY run_id DESC LIMIT 1")[0][0]

@@ -32,7 +32,7 @@ def records(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = Non
 
 
 def _has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
-    # cai_segments is the last table the ledger installs before its views; cai_auto_segments the last view.
+    """Whether the ledger's tables and views exist (they are installed by the first scoring run)."""
     return table_exists(con, "cai_runs") and table_exists(con, "cai_auto_segments")
 
 
@@ -42,15 +42,15 @@ def _has_clv(con: duckdb.DuckDBPyConnection) -> bool:
 
 def overview(con: duckdb.DuckDBPyConnection) -> dict:
     """The home page: every model with its latest run, the segments and the lifetime-value run."""
-    models = records(con, "dash_models") if table_exists(con, "cai_models") and _has_ledger(con) else []
-    if not models and table_exists(con, "cai_models"):
-        models = [dict(m, run_id=None, runs=0) for m in records(con, "list_models") if m]
-        seen, unique = set(), []
-        for m in models:  # newest version first within each model
-            if m["model"] not in seen:
-                seen.add(m["model"])
-                unique.append(m)
-        models = unique
+    if not table_exists(con, "cai_models"):
+        models = []
+    elif _has_ledger(con):
+        models = records(con, "dash_models")
+    else:  # trained, never scored: the ledger's views do not exist yet
+        newest = {}
+        for m in records(con, "list_models"):  # newest version first within each model
+            newest.setdefault(m["model"], dict(m, run_id=None, runs=0))
+        models = list(newest.values())
     return {
         "models": models,
         "segments": records(con, "list_segments", {"segment": None}) if _has_ledger(con) else [],
