@@ -269,6 +269,20 @@ def test_a_page_asked_for_while_another_process_writes_says_busy_and_retries(ser
     assert server.get("/models/purchase_30d")[0] == 200  # and it is back once the writer is done
 
 
+def test_a_page_seen_before_comes_from_the_cache_until_the_file_changes(server, db):
+    assert server.get("/segments")[0] == 200
+    holder = hold_for_writing(db, 6)  # holds the file but writes nothing
+    try:
+        assert server.get("/segments")[0] == 200  # the file is unchanged: no need to open it
+    finally:
+        holder.kill()
+        holder.wait()
+    with duckdb.connect(str(db)) as con:  # any committed write changes the file's state
+        con.execute("UPDATE cai_runs SET seconds = seconds + 1 WHERE run_id = 1")
+    assert server.get("/segments")[0] == 200
+    assert "Across 4 runs" in server.get("/")[1]
+
+
 def test_scoring_while_the_dashboard_serves_waits_for_requests_instead_of_failing(server, db, tmp_path):
     stop = threading.Event()
     statuses = []

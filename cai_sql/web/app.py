@@ -77,9 +77,7 @@ def create_app(db: str | Path, *, allowed_hosts: list[str] | None = None) -> Sta
         return HTMLResponse(html, status_code=status)
 
     def read(page, *args, **kwargs) -> dict:
-        """One page's data, read in one short read-only connection."""
-        with access.reading() as con:
-            return {"page": page(con, *args, **kwargs)}
+        return {"page": access.page(page, *args, **kwargs)}
 
     def index(request: Request):
         return render("index.html", **read(pages.overview))

@@ -69,28 +69,36 @@ def _model_or_404(con: duckdb.DuckDBPyConnection, model: str) -> dict:
     return card
 
 
+def _latest_run(con: duckdb.DuckDBPyConnection, model: str) -> int | None:
+    found = records(con, "dash_latest_run", {"model": model}) if _has_ledger(con) else []
+    return found[0]["run_id"] if found else None
+
+
 def model_page(con: duckdb.DuckDBPyConnection, model: str) -> dict:
     """One model: its card, the latest run by bucket, score distribution, factors, evaluation, runs."""
     card = _model_or_404(con, model)
     page = {"model": card, "buckets": [], "distribution": [], "factors": [], "runs": [], "expected": [],
             "realized": [], "evaluation": records(con, "dash_evaluation", {"model": model})}
-    if _has_ledger(con):
-        params = {"model": model}
+    run = _latest_run(con, model)
+    if run is not None:
+        params = {"model": model, "run": run}
         page.update(
             buckets=records(con, "dash_bucket_cards", params),
             distribution=records(con, "dash_score_distribution", params),
-            factors=records(con, "dash_factors", {"model": model, "code": None}),
-            runs=records(con, "dash_runs", params),
-            expected=records(con, "dash_expected_vs_actual", params),
-            realized=records(con, "dash_realized_auc", params),
+            factors=records(con, "dash_factors", {**params, "code": None}),
+            runs=records(con, "dash_runs", {"model": model}),
+            expected=records(con, "dash_expected_vs_actual", {"model": model}),
+            realized=records(con, "dash_realized_auc", {"model": model}),
         )
+    page["realized_by_run"] = {r["run_id"]: r["auc"] for r in page["realized"]}
     return page
 
 
 def factor_page(con: duckdb.DuckDBPyConnection, model: str, code: str) -> dict:
     """The drill-down of one reason code: how it shows up in each bucket of the latest run."""
     card = _model_or_404(con, model)
-    rows = records(con, "dash_factors", {"model": model, "code": code}) if _has_ledger(con) else []
+    run = _latest_run(con, model)
+    rows = records(con, "dash_factors", {"model": model, "run": run, "code": code}) if run is not None else []
     if not rows:
         raise NotFound(f"Reason code '{code}' is not among the top 10 factors of any bucket in {model}'s latest run; "
                        f"see the factor table on the model page.")
