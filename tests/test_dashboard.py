@@ -180,6 +180,7 @@ def test_a_factor_drills_down_and_a_profile_lookup_redirects(server, db):
     ("/segments/nope", "There is no segment 'nope'"),
     ("/segments/nope/export.csv", "There is no segment 'nope'"),
     ("/segments/purchase_30d_high/export.xlsx", "There is no .xlsx export"),
+    ("/segments/purchase_30d_high/export.csv?run=999", "Run 999 is not a run of segment 'purchase_30d_high''s model (runs: 1, 2, 3, 4)"),
     ("/no/such/page", "There is no page at /no/such/page"),
 ])
 def test_unknown_things_get_a_404_page_that_says_what_exists(server, path, message):

@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..database import DatabaseBusyError
 from ..errors import CaiError
-from ..segments import EXPORT_FORMATS, create_segment, export_segment
+from ..segments import EXPORT_FORMATS, SegmentError, create_segment, export_segment
 from . import pages
 from .access import DatabaseAccess
 from .rendering import environment, plotly_js_path, static_dir
@@ -131,6 +131,9 @@ def create_app(db: str | Path, *, allowed_hosts: list[str] | None = None) -> Sta
             with access.reading() as con:
                 pages.segment_page(con, name)  # 404 for an unknown segment
                 export_segment(con, name, target, fmt, run)
+        except SegmentError as exc:  # a run the segment has no members at
+            directory.cleanup()
+            raise HTTPException(404, str(exc)[0].upper() + str(exc)[1:] + ".") from None
         except BaseException:
             directory.cleanup()
             raise
