@@ -14,20 +14,24 @@ Public API::
     cai_sql.customer_profile(con, "cust-0000042")          # every model's scores, reasons, history
     cai_sql.fit_clv(con, unit="weeks")                     # BG/NBD + Gamma-Gamma, into cai_clv_fits
     cai_sql.score_clv(con, horizon=52)                     # P(alive), expected purchases, CLV into cai_clv
+    cai_sql.publish("shop.duckdb", "bi/shop.duckdb")       # read-only copy for BI tools, swapped in atomically
+    cai_sql.database_info("shop.duckdb")                   # its storage version: can a BI tool's DuckDB open it?
     con.sql("SELECT cai_score('purchase_30d', f) FROM cai_features_purchase_30d(DATE '2026-11-01') AS f")
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .clv import ClvError, ClvFit, ClvRun, fit_clv, load_fit as load_clv_fit, score_clv
-from .database import connect
+from .database import DEFAULT_STORAGE_VERSION, StorageSetting, connect, storage_setting
 from .demo import DemoResult, run_demo
 from .errors import CaiError, InputError
 from .generate import GeneratedFiles, generate
+from .info import DatabaseInfo, database_info
 from .ingestion import IngestReport, ingest
 from .mapping import EventMapping, ProfileMapping, load_mapping_file
 from .model_card import model_card
 from .outcomes import Evaluation, evaluate_runs
+from .publish import PublishResult, publish
 from .profile import CustomerProfile, ModelScore, UnknownCustomerError, customer_profile
 from .registry import ModelRecord, list_models, load_model
 from .scoring import RunResult, list_runs, score
@@ -93,7 +97,14 @@ __all__ = [
     "InputError",
     "ProfileMapping",
     "__version__",
+    "DEFAULT_STORAGE_VERSION",
+    "DatabaseInfo",
+    "PublishResult",
+    "StorageSetting",
     "connect",
+    "database_info",
+    "publish",
+    "storage_setting",
     "generate",
     "ingest",
     "load_mapping_file",
