@@ -144,7 +144,9 @@ def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
         f"cai_drift(model), cai_score_change(model, customer), …) and generated files and specs in {result.data_dir}/.\n"
         f"Explore it: [bold]cai runs --db {result.db}[/], [bold]cai segment list --db {result.db}[/], "
         f"[bold]cai profile CUSTOMER_ID --db {result.db}[/], or in SQL: "
-        "[bold]SELECT * FROM cai_bucket_flow('purchase_30d')[/]", highlight=False,
+        "[bold]SELECT * FROM cai_bucket_flow('purchase_30d')[/]\n"
+        f"For BI tools: [bold]cai publish --db {result.db} --to PATH[/] writes a read-only copy (storage version "
+        f"{storage_setting().version}) to open in the DuckDB CLI, DBeaver, Metabase, Superset or Evidence.", highlight=False,
     )
 
 

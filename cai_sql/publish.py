@@ -84,7 +84,8 @@ def publish(db, to: str | os.PathLike, *, storage_version: str | None = None) ->
         finally:
             for leftover in (temporary, Path(f"{temporary}.wal")):
                 leftover.unlink(missing_ok=True)
-    return PublishResult(target=target, source=source, storage_version=setting.version, published_at=published_at,
+    shown = source if isinstance(db, duckdb.DuckDBPyConnection) else str(db)
+    return PublishResult(target=target, source=shown, storage_version=setting.version, published_at=published_at,
                          size_bytes=target.stat().st_size, seconds=time.perf_counter() - started)
 
 
