@@ -16,20 +16,24 @@ Public API::
     cai_sql.score_clv(con, horizon=52)                     # P(alive), expected purchases, CLV into cai_clv
     cai_sql.write_report("shop.duckdb", "report.html")     # the dashboard as one offline HTML file
     cai_sql.serve_dashboard("shop.duckdb", port=8765)      # the dashboard on http://127.0.0.1:8765/
+    cai_sql.publish("shop.duckdb", "bi/shop.duckdb")       # read-only copy for BI tools, swapped in atomically
+    cai_sql.database_info("shop.duckdb")                   # its storage version: can a BI tool's DuckDB open it?
     con.sql("SELECT cai_score('purchase_30d', f) FROM cai_features_purchase_30d(DATE '2026-11-01') AS f")
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .clv import ClvError, ClvFit, ClvRun, fit_clv, load_fit as load_clv_fit, score_clv
-from .database import DatabaseBusyError, connect
+from .database import DEFAULT_STORAGE_VERSION, DatabaseBusyError, StorageSetting, connect, storage_setting
 from .demo import DemoResult, run_demo
 from .errors import CaiError, InputError
 from .generate import GeneratedFiles, generate
+from .info import DatabaseInfo, database_info
 from .ingestion import IngestReport, ingest
 from .mapping import EventMapping, ProfileMapping, load_mapping_file
 from .model_card import model_card
 from .outcomes import Evaluation, evaluate_runs
+from .publish import PublishResult, publish
 from .profile import CustomerProfile, ModelScore, UnknownCustomerError, customer_profile
 from .registry import ModelRecord, list_models, load_model
 from .scoring import RunResult, list_runs, score
@@ -102,7 +106,14 @@ __all__ = [
     "InputError",
     "ProfileMapping",
     "__version__",
+    "DEFAULT_STORAGE_VERSION",
+    "DatabaseInfo",
+    "PublishResult",
+    "StorageSetting",
     "connect",
+    "database_info",
+    "publish",
+    "storage_setting",
     "generate",
     "ingest",
     "load_mapping_file",

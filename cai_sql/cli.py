@@ -13,18 +13,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+import duckdb
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
 from .clv import DEFAULT_DISCOUNT_RATE, DEFAULT_PURCHASE, DEFAULT_UNIT, DEFAULT_VALUE, UNITS, fit_clv, score_clv
-from .database import connect
+from .database import STORAGE_VERSION_ENV, connect, storage_setting
 from .demo import DEFAULT_CUSTOMERS, DEFAULT_DB, MIN_CUSTOMERS, run_demo
 from .progress import Reporter
 from .scoring import list_runs, score
 from .udfs import DEFAULT_FACTORS
 from .errors import CaiError
+from .info import database_info
+from .publish import publish
 from .generate import DEFAULT_DAYS, DEFAULT_END, generate
 from .ingestion import ingest
 from .mapping import EventMapping, ProfileMapping, event_mapping_from, load_mapping_file, parse_pairs
@@ -61,8 +64,21 @@ class CaiGroup(click.Group):
             ctx.exit(1)
 
 
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        setting = storage_setting().describe()
+    except CaiError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(1)
+    click.echo(f"cai-sql {__version__}, duckdb {duckdb.__version__}; new database files use storage version {setting}")
+    ctx.exit()
+
+
 @click.group(cls=CaiGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="cai-sql")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the storage version new database files get, then exit.")
 @click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
@@ -130,7 +146,9 @@ def demo(db: Path, customers: int, seed: int, data_dir: Path | None) -> None:
         f"cai_drift(model), cai_score_change(model, customer), …) and generated files and specs in {result.data_dir}/.\n"
         f"Explore it: [bold]cai runs --db {result.db}[/], [bold]cai segment list --db {result.db}[/], "
         f"[bold]cai profile CUSTOMER_ID --db {result.db}[/], or in SQL: "
-        "[bold]SELECT * FROM cai_bucket_flow('purchase_30d')[/]", highlight=False,
+        "[bold]SELECT * FROM cai_bucket_flow('purchase_30d')[/]\n"
+        f"For BI tools: [bold]cai publish --db {result.db} --to PATH[/] writes a read-only copy (storage version "
+        f"{storage_setting().version}) to open in the DuckDB CLI, DBeaver, Metabase, Superset or Evidence.", highlight=False,
     )
     console.print(f"Open the dashboard: [bold]cai serve --db {result.db}[/] (then http://127.0.0.1:{DEFAULT_PORT}/), "
                   f"or write it to one file: [bold]cai report --db {result.db} --out cai_report.html[/]", highlight=False)
@@ -213,14 +231,49 @@ def train_command(spec_path: Path, algorithms: tuple[str, ...], db: Path) -> Non
               help="Score date: features use events before it [default: the day after the last event].")
 @click.option("--version", "version", type=int, help="Model version [default: the latest].")
 @click.option("--factors", default=DEFAULT_FACTORS, show_default=True, type=int, help="Influential factors per customer.")
+@click.option("--publish", "publish_to", default=None, envvar="CAI_PUBLISH_TO", type=click.Path(dir_okay=False, path_type=Path),
+              help="After the run, publish a read-only copy for BI tools to this path (env CAI_PUBLISH_TO: after every run).")
 @db_option
-def score_command(model: str, as_of: dt.datetime | None, version: int | None, factors: int, db: Path) -> None:
+def score_command(model: str, as_of: dt.datetime | None, version: int | None, factors: int, publish_to: Path | None,
+                  db: Path) -> None:
     """Score every customer eligible at a date with MODEL into cai_scores (one run)."""
     _must_exist(db)
     with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as progress:
         progress.add_task(f"Scoring {model}")
         result = score(db, model, as_of=as_of.date() if as_of else None, version=version, factors=factors)
     console.print(result.summary(), highlight=False)
+    if publish_to is not None:
+        _publish(db, publish_to, None)
+
+
+@main.command(name="publish")
+@click.option("--to", "to", required=True, envvar="CAI_PUBLISH_TO", type=click.Path(dir_okay=False, path_type=Path),
+              help="Path of the read-only copy BI tools open (env CAI_PUBLISH_TO).")
+@click.option("--storage-version", "storage_version", default=None, metavar="VERSION",
+              help=f"Storage version of the copy, e.g. v1.4.0 or latest [default: ${STORAGE_VERSION_ENV} or v1.4.0].")
+@db_option
+def publish_command(to: Path, storage_version: str | None, db: Path) -> None:
+    """Write a read-only copy of the database for BI tools, replacing the last one atomically."""
+    _must_exist(db)
+    _publish(db, to, storage_version)
+
+
+def _publish(db: Path, to: Path, storage_version: str | None) -> None:
+    with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as progress:
+        progress.add_task(f"Publishing to {to}")
+        result = publish(db, to, storage_version=storage_version)
+    console.print(result.summary(), highlight=False)
+
+
+@main.command(name="info")
+@db_option
+def info_command(db: Path) -> None:
+    """Versions, the storage version new files get, and the database file's own (can a BI tool open it?)."""
+    console.print(f"cai-sql {__version__}, duckdb {duckdb.__version__} (Python)", highlight=False)
+    console.print(f"storage version of new database files: {storage_setting().describe()}; DuckDB clients and BI "
+                  f"drivers from that release on open them (set ${STORAGE_VERSION_ENV} to change it)", highlight=False)
+    for line in database_info(db).lines():
+        console.print(line, highlight=False)
 
 
 @main.command(name="runs")

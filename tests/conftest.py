@@ -75,6 +75,15 @@ def base_db(tmp_path_factory):
     return db
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The database `cai demo` builds with its defaults, built once: the README's examples and the BI client
+    tests read it (open it read-only, or copy it to write)."""
+    from .readme_examples import build_demo_database
+
+    return build_demo_database(tmp_path_factory.mktemp("demo"))
+
+
 @contextlib.contextmanager
 def opened_copy(source: Path, target: Path):
     """A connection to a fresh copy of ``source`` at ``target``, so each test starts from the same state."""

@@ -38,8 +38,11 @@ def _cell(value) -> str:
 def render(con, sql: str) -> str:
     """A query's result as an aligned pipe table, numbers right-aligned."""
     cursor = con.execute(sql)
-    names = [column[0] for column in cursor.description]
-    data = cursor.fetchall()
+    return render_rows([column[0] for column in cursor.description], cursor.fetchall())
+
+
+def render_rows(names: list[str], data: list[tuple]) -> str:
+    """Rows (from any client) as :func:`render` shows them."""
     cells = [[_cell(v) for v in row] for row in data]
     numeric = [all(isinstance(row[i], (int, float)) and not isinstance(row[i], bool) for row in data if row[i] is not None)
                for i in range(len(names))]

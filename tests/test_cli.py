@@ -17,8 +17,9 @@ def test_help_lists_commands(tmp_path):
 
 
 def test_version(tmp_path):
-    result = run_cai("--version", cwd=tmp_path)
+    result = run_cai("--version", cwd=tmp_path, env={"CAI_STORAGE_VERSION": ""})
     assert result.returncode == 0 and cai_sql.__version__ in result.stdout
+    assert "new database files use storage version v1.4.0 (default)" in result.stdout
 
 
 def test_known_errors_print_one_line_and_exit_non_zero(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 import cai_sql
 
-from .readme_examples import README, build_demo_database, examples, render
+from .readme_examples import README, examples, render
 
 TEXT = README.read_text(encoding="utf-8")
 EXAMPLES = examples(TEXT)
@@ -26,8 +26,8 @@ def test_ci_runs_the_readme_test_command():
 
 
 @pytest.fixture(scope="module")
-def demo_con(tmp_path_factory):
-    con = cai_sql.connect(build_demo_database(tmp_path_factory.mktemp("readme")), read_only=True)
+def demo_con(demo_db):
+    con = cai_sql.connect(demo_db, read_only=True)
     yield con
     con.close()
 

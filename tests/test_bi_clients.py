@@ -1,0 +1,330 @@
+"""Real clients no one here wrote, on cai-sql's files: the DuckDB 1.5.6 command-line binary (a DuckDB older
+than the Python package, as BI drivers are), SQLAlchemy with duckdb-engine (Superset's path), and readers
+holding a published copy open while scoring and publishing go on. No mocks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import cai_sql
+from cai_sql.database import STORAGE_VERSION_ENV, file_storage_version, version_tuple
+from cai_sql.ledger import ensure_ledger
+
+from .conftest import FIXTURES, rows, run_cai
+from .readme_examples import README, examples, render_rows
+
+DUCKDB_CLI = Path(sys.executable).with_name("duckdb")  # the binary of the duckdb-cli package
+ANALYST = re.compile(r"\bFROM cai_")  # queries over the ledger, segments and CLV ...
+# ... but not the UDFs that exist only in a Python session, nor feature engineering over the raw events (slow here)
+NOT_BI = re.compile(r"\bcai_(score|explain)\s*\(|cai_features|cai_labels|cai_clv_expected\(")
+
+
+@pytest.fixture(autouse=True)
+def default_setting(monkeypatch):
+    monkeypatch.delenv(STORAGE_VERSION_ENV, raising=False)
+    monkeypatch.delenv("CAI_PUBLISH_TO", raising=False)
+
+
+def cli(db: Path, *statements: str) -> list[list[dict]]:
+    """Run statements in the DuckDB CLI binary on ``db`` (read-only); one list of JSON rows per statement."""
+    args = [str(DUCKDB_CLI), "-readonly", "-json", str(db)]
+    for statement in statements:
+        args += ["-c", statement]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    decoder, text, position, results = json.JSONDecoder(), result.stdout, 0, []
+    while text[position:].strip():
+        position += len(text[position:]) - len(text[position:].lstrip())
+        value, position = decoder.raw_decode(text, position)
+        results.append(value)
+    return results
+
+
+def cli_error(db: Path, statement: str) -> str:
+    result = subprocess.run([str(DUCKDB_CLI), "-readonly", str(db), "-c", statement], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    return result.stderr + result.stdout
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def small_db(path: Path, storage_version: str) -> Path:
+    """A ledger with its views and macros and the hand-made rows of tests/fixtures/ledger.sql, in a chosen storage version."""
+    con = duckdb.connect(str(path), config={"storage_compatibility_version": storage_version})
+    con.execute("CREATE TABLE profiles (customer_id VARCHAR, loyalty_tier VARCHAR)")
+    ensure_ledger(con)
+    con.execute((FIXTURES / "ledger.sql").read_text())
+    con.close()
+    return path
+
+
+# --- the storage version of the files cai-sql creates ---------------------------------------------------
+
+
+def test_the_cli_binary_is_older_than_the_python_package(tmp_path):
+    """The premise: DuckDB 1.5.6 cannot open a file in duckdb 2.0's own storage version."""
+    assert subprocess.run([str(DUCKDB_CLI), "--version"], capture_output=True, text=True).stdout.startswith("v1.5.6")
+    assert "version number" in cli_error(small_db(tmp_path / "new.duckdb", "latest"), "SELECT 1")
+
+
+def test_new_files_use_the_setting_and_existing_files_keep_their_version(tmp_path, monkeypatch):
+    con = cai_sql.connect(tmp_path / "default.duckdb")
+    ensure_ledger(con)
+    assert file_storage_version(con) == cai_sql.DEFAULT_STORAGE_VERSION == "v1.4.0"
+    con.close()
+    assert cli(tmp_path / "default.duckdb", "SELECT count(*) AS n FROM cai_latest_scores") == [[{"n": 0}]]
+    con = cai_sql.connect(tmp_path / "latest.duckdb", storage_version="latest")
+    assert version_tuple(file_storage_version(con)) >= (2, 0, 0)
+    con.close()
+    monkeypatch.setenv(STORAGE_VERSION_ENV, "v1.5.0")
+    assert cai_sql.storage_setting() == cai_sql.StorageSetting("v1.5.0", STORAGE_VERSION_ENV)
+    con = cai_sql.connect(tmp_path / "env.duckdb")
+    assert file_storage_version(con) == "v1.5.0"
+    con.close()
+    # An existing file is opened as it is and keeps its version when written again: a 2.0 file stays 2.0 under
+    # the default setting, a v1.4.0 one stays v1.4.0 (the demo database below was written at length as v1.4.0).
+    monkeypatch.delenv(STORAGE_VERSION_ENV)
+    legacy = small_db(tmp_path / "legacy.duckdb", "latest")
+    con = cai_sql.connect(legacy)
+    con.execute("INSERT INTO profiles VALUES ('z', 'gold')")
+    assert rows(con, "SELECT count(*) FROM cai_bucket_flow('m')") == [(5,)]
+    con.close()
+    con = cai_sql.connect(legacy, read_only=True)
+    assert version_tuple(file_storage_version(con)) >= (2, 0, 0)
+    con.close()
+
+
+def test_a_file_newer_than_an_explicit_setting_is_refused_and_left_alone(tmp_path, monkeypatch):
+    legacy = small_db(tmp_path / "legacy.duckdb", "latest")
+    before = digest(legacy)
+    monkeypatch.setenv(STORAGE_VERSION_ENV, "v1.4.0")
+    for read_only in (False, True):
+        with pytest.raises(cai_sql.CaiError, match=r"legacy.duckdb has storage version v2\.0\.0, newer than the configured "
+                                                  r"v1\.4\.0: DuckDB clients older than v2\.0\.0 .* left unchanged.*unset "
+                                                  r"\$CAI_STORAGE_VERSION.*cai publish"):
+            cai_sql.connect(legacy, read_only=read_only)
+    assert digest(legacy) == before and not Path(f"{legacy}.wal").exists()
+    result = run_cai("summary", "--db", str(legacy), cwd=tmp_path, env={STORAGE_VERSION_ENV: "v1.4.0"})
+    assert result.returncode == 1 and result.stderr.startswith("Error: ") and "newer than the configured v1.4.0" in result.stderr
+    with pytest.raises(cai_sql.CaiError, match="pass storage_version='v2.0.0' or none"):
+        cai_sql.connect(legacy, storage_version="v1.4.0")
+    monkeypatch.setenv(STORAGE_VERSION_ENV, "v9.9")
+    with pytest.raises(cai_sql.CaiError, match=r"\$CAI_STORAGE_VERSION 'v9.9' is not a storage version duckdb .* knows"):
+        cai_sql.connect(tmp_path / "other.duckdb")
+    assert not (tmp_path / "other.duckdb").exists()
+
+
+# --- the DuckDB CLI and SQLAlchemy on the demo database ---------------------------------------------------
+
+
+def test_duckdb_cli_gives_the_readme_answers_on_the_demo_database(demo_db):
+    """The README's analyst queries — latest scores, bucket counts and trends, segments, the reason-code table,
+    flows, cohorts, drift, CLV — run by the DuckDB 1.5.6 binary on the live demo file give the README's answers."""
+    bi = [m for m in examples(README.read_text(encoding="utf-8")) if ANALYST.search(m.group("sql")) and not NOT_BI.search(m.group("sql"))]
+    sql = " ".join(m.group("sql") for m in bi)
+    for needed in ("FROM cai_latest_scores", "FROM cai_bucket_trend", "FROM cai_segment_sizes", "FROM cai_factors_by_bucket",
+                   "FROM cai_latest_clv", "FROM cai_clv_deciles"):
+        assert needed in sql
+    results = cli(demo_db, *(m.group("sql") for m in bi))
+    assert len(results) == len(bi) >= 15
+    for match, result in zip(bi, results):
+        names = list(result[0])
+        assert render_rows(names, [tuple(row[n] for n in names) for row in result]) == match.group("output"), match.group("sql")
+
+
+@pytest.mark.filterwarnings("ignore:duckdb-engine doesn't yet support reflection on indices")
+def test_sqlalchemy_duckdb_engine_reads_the_views(published_demo, demo_db):
+    """Superset's path: SQLAlchemy + duckdb-engine lists the views, reflects their columns and queries them."""
+    from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
+
+    engine = create_engine(f"duckdb:///{published_demo}", connect_args={"read_only": True})
+    try:
+        views = set(inspect(engine).get_view_names())
+        assert {"cai_latest_scores", "cai_score_history", "cai_bucket_trend", "cai_factors_by_bucket", "cai_latest_clv"} <= views
+        with pytest.warns(Warning, match="influential_factors"):  # a list of structs has no SQLAlchemy type
+            latest = Table("cai_latest_scores", MetaData(), autoload_with=engine)
+        assert {"model", "score", "bucket", "probability", "influential_factors"} <= set(latest.columns.keys())
+        with engine.connect() as connection:
+            counts = connection.execute(select(latest.c.model, latest.c.bucket, func.count()).group_by(latest.c.model, latest.c.bucket)
+                                        .order_by(latest.c.model, latest.c.bucket)).fetchall()
+            flow = connection.execute(text("SELECT sum(customers) FROM cai_bucket_flow('purchase_30d')")).scalar()
+    finally:
+        engine.dispose()
+    con = cai_sql.connect(demo_db, read_only=True)
+    try:
+        assert [tuple(r) for r in counts] == rows(con, "SELECT model, bucket, count(*) FROM cai_latest_scores GROUP BY ALL ORDER BY ALL")
+        assert flow == rows(con, "SELECT sum(customers) FROM cai_bucket_flow('purchase_30d')")[0][0]
+    finally:
+        con.close()
+
+
+# --- publishing a read-only copy ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def published_demo(demo_db, tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("bi") / "cai_bi.duckdb"
+    result = cai_sql.publish(demo_db, target)
+    assert result.target == target and result.storage_version == "v1.4.0" and result.size_bytes == target.stat().st_size
+    return target
+
+
+def test_published_copy_has_everything_and_opens_in_the_old_cli(published_demo, demo_db):
+    assert published_demo.stat().st_mode & 0o777 == 0o444
+    objects = ("SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()) AS tables, "
+               "(SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND NOT internal) AS views, "
+               "(SELECT count(*) FROM duckdb_functions() WHERE database_name = current_database() AND NOT internal) AS macros")
+    (copy,), (published,), (live,) = cli(published_demo, objects, "SELECT source, storage_version FROM cai_published",
+                                         "SELECT count(*) AS n FROM cai_scores")
+    (source,) = cli(demo_db, objects)
+    assert copy == {**source[0], "tables": source[0]["tables"] + 1}  # + cai_published
+    assert published == {"source": str(demo_db.resolve()), "storage_version": "v1.4.0"}
+    info = cai_sql.database_info(published_demo)
+    assert info.storage_version == "v1.4.0" and info.published_from == str(demo_db.resolve()) and info.readable_by_setting
+    assert live == {"n": 198_606}
+
+
+def test_publish_gives_bi_a_readable_copy_of_a_newer_file(tmp_path, monkeypatch):
+    """A file created before the setting (2.0 storage) stays as it is; its published copy is v1.4.0, even when an
+    explicit setting refuses to open the live file itself."""
+    legacy = small_db(tmp_path / "legacy.duckdb", "latest")
+    before = digest(legacy)
+    monkeypatch.setenv(STORAGE_VERSION_ENV, "v1.4.0")
+    con = duckdb.connect(str(legacy))  # a caller's own connection can be published too
+    result = cai_sql.publish(con, tmp_path / "bi.duckdb")
+    con.close()
+    assert result.storage_version == "v1.4.0" and digest(legacy) == before
+    (flow, ) = cli(tmp_path / "bi.duckdb", "SELECT from_bucket, to_bucket, customers FROM cai_bucket_flow('m') ORDER BY ALL")
+    assert len(flow) == 5
+    assert cai_sql.publish(legacy, tmp_path / "bi2.duckdb", storage_version="latest").storage_version == "latest"
+    assert "version number" in cli_error(tmp_path / "bi2.duckdb", "SELECT 1")
+
+
+def test_publish_refuses_bad_targets_and_loses_nothing(tmp_path):
+    live = cai_sql.connect(tmp_path / "live.duckdb")
+    ensure_ledger(live)
+    live.close()
+    live = tmp_path / "live.duckdb"
+    (tmp_path / "bi").mkdir()
+    other = small_db(tmp_path / "bi" / "other.duckdb", "v1.4.0")
+    text_file = tmp_path / "bi" / "notes.duckdb"
+    text_file.write_text("not a database")
+    before = {p: digest(p) for p in (live, other, text_file)}
+    (tmp_path / "link.duckdb").symlink_to(live)
+    cases = {
+        str(live): "is the live database itself",
+        str(tmp_path / "link.duckdb"): "is the live database itself",
+        str(tmp_path / "missing" / "bi.duckdb"): "directory .*missing does not exist; create it first",
+        str(other): "is a DuckDB database that cai publish did not write",
+        str(text_file): "exists and cannot be opened as a DuckDB database",
+        str(tmp_path / "bi"): "it is a directory",
+    }
+    for target, message in cases.items():
+        with pytest.raises(cai_sql.CaiError, match=message):
+            cai_sql.publish(live, target)
+    with pytest.raises(cai_sql.CaiError, match="does not exist; nothing to publish"):
+        cai_sql.publish(tmp_path / "nope.duckdb", tmp_path / "bi" / "x.duckdb")
+    result = run_cai("publish", "--db", "live.duckdb", "--to", "missing/bi.duckdb", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("Error: cannot publish to missing/bi.duckdb: directory")
+    # A client that opened the copy for writing left a WAL: replacing the file under it would lose or corrupt.
+    cai_sql.publish(live, tmp_path / "bi" / "bi.duckdb")
+    Path(tmp_path / "bi" / "bi.duckdb.wal").write_bytes(b"")
+    with pytest.raises(cai_sql.CaiError, match="bi.duckdb.wal exists: a client opened the published copy for writing"):
+        cai_sql.publish(live, tmp_path / "bi" / "bi.duckdb")
+    assert {p: digest(p) for p in before} == before
+    assert sorted(p.name for p in (tmp_path / "bi").iterdir()) == ["bi.duckdb", "bi.duckdb.wal", "notes.duckdb", "other.duckdb"]
+    assert not list(tmp_path.rglob("*.publishing*"))
+
+
+def test_cli_publish_and_info(tmp_path):
+    con = cai_sql.connect(tmp_path / "live.duckdb")
+    ensure_ledger(con)
+    con.close()
+    published = run_cai("publish", "--db", "live.duckdb", "--to", "bi.duckdb", cwd=tmp_path)
+    assert published.returncode == 0, published.stderr
+    assert re.search(r"Published \S*live.duckdb to bi.duckdb \(storage version v1.4.0, [\d.]+ MB, read-only\) in [\d.]+ s", published.stdout)
+    info = run_cai("info", "--db", "bi.duckdb", cwd=tmp_path)
+    assert info.returncode == 0, info.stderr
+    assert "storage version of new database files: v1.4.0 (default)" in info.stdout
+    assert "database bi.duckdb: storage version v1.4.0" in info.stdout and "published copy of " in info.stdout
+    legacy = cai_sql.database_info(small_db(tmp_path / "legacy.duckdb", "latest"))
+    assert legacy.storage_version == "v2.0.0" and not legacy.readable_by_setting
+    assert "newer than the setting v1.4.0: BI clients on an older DuckDB cannot open this file" in "\n".join(legacy.lines())
+
+
+READER = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    import duckdb
+
+    path, stop, mode = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+
+    def look(con):
+        return [str(con.execute("SELECT max(published_at) FROM cai_published").fetchall()[0][0]),
+                con.execute("SELECT count(*) FROM cai_latest_scores").fetchall()[0][0],
+                con.execute("SELECT count(*) FROM cai_scores").fetchall()[0][0]]
+
+    deadline = time.monotonic() + 120
+    if mode == "hold":  # a dashboard that keeps the copy open (in one process, new connections share that open file)
+        held = duckdb.connect(path, read_only=True)
+        print(json.dumps({"held": look(held)}), flush=True)
+        while not stop.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        print(json.dumps({"held": look(held)}), flush=True)
+    while mode == "poll" and not stop.exists() and time.monotonic() < deadline:  # one that opens it again and again
+        try:
+            con = duckdb.connect(path, read_only=True)
+            print(json.dumps({"seen": look(con)}), flush=True)
+            con.close()
+        except Exception as exc:
+            print(json.dumps({"error": repr(exc)}), flush=True)
+        time.sleep(0.02)
+""")
+
+
+def test_scoring_and_publishing_while_a_reader_holds_the_copy(demo_db, published_demo, tmp_path):
+    live, target, stop = tmp_path / "live.duckdb", tmp_path / "bi" / "cai_bi.duckdb", tmp_path / "stop"
+    target.parent.mkdir()
+    shutil.copy(demo_db, live)
+    shutil.copy(published_demo, target)  # the demo's published copy, as if published from here
+    old = cai_sql.database_info(target)
+    readers = {mode: subprocess.Popen([sys.executable, "-c", READER, str(target), str(stop), mode], stdout=subprocess.PIPE, text=True)
+               for mode in ("hold", "poll")}
+    try:
+        first = json.loads(readers["hold"].stdout.readline())["held"]
+        assert first == [str(old.published_at), 20_338, 198_606]
+        # A reader holds the copy open: scoring the live file and publishing after the run both succeed.
+        scored = run_cai("score", "purchase_30d", "--as-of", "2026-10-20", "--db", str(live), "--publish", str(target), cwd=tmp_path)
+        assert scored.returncode == 0, scored.stderr
+        assert "run 21: purchase_30d v1 scored" in scored.stdout and "Published " in scored.stdout
+        con = duckdb.connect(str(target), read_only=True)
+        new = [str(rows(con, "SELECT published_at FROM cai_published")[0][0]),
+               *rows(con, "SELECT (SELECT count(*) FROM cai_latest_scores), (SELECT count(*) FROM cai_scores)")[0]]
+        con.close()
+        assert new[0] > first[0] and new[2] > 198_606
+        polled = []
+        for line in readers["poll"].stdout:  # until the polling reader gets the new copy
+            polled.append(json.loads(line))
+            if polled[-1].get("seen") == new:
+                break
+    finally:
+        stop.touch()
+        out = {mode: reader.communicate(timeout=60)[0] for mode, reader in readers.items()}
+    polled += [json.loads(line) for line in out["poll"].splitlines()]
+    assert json.loads(out["hold"]) == {"held": first}  # the copy a reader holds never changed under it
+    assert [line for line in polled if "error" in line] == []
+    seen = {tuple(line["seen"]) for line in polled}
+    assert seen <= {tuple(first), tuple(new)} and tuple(new) in seen  # every open got a whole copy, old or new
+    assert sorted(p.name for p in target.parent.iterdir()) == ["cai_bi.duckdb"]
