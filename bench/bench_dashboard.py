@@ -14,6 +14,7 @@ spell on this shared machine hits both alike. Medians of --repeat; peak RSS of t
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -144,6 +145,8 @@ def main() -> None:
         print(f"| {name} | {seconds:.3f} | {ratio:.2f} | {cached:.3f} | {size / 1024:,.0f} |")
     print(f"| `cai report` (every model, trends, segments, CLV; plotly.js inlined) | {statistics.median(report_seconds):.3f} | "
           f"| | {out.stat().st_size / 1024:,.0f} |")
+    if args.workdir is None:  # the built ledger takes hundreds of MB
+        shutil.rmtree(directory)
 
 
 if __name__ == "__main__":

@@ -537,14 +537,16 @@ def _read(db: Path):
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The dashboard has no login: only bind another address on a network you trust.")
-def serve_command(db: Path, port: int, host: str) -> None:
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Another host name requests may use (e.g. the machine's DNS name); repeatable.")
+def serve_command(db: Path, port: int, host: str, allowed_hosts: tuple[str, ...]) -> None:
     """Run the Customer AI dashboard on this machine (models, runs, segments, profiles, lifetime value)."""
     from .web.serve import serve
 
     _must_exist(db)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[yellow]Warning:[/] listening on {host}: anyone who can reach it can read scores and create segments.")
-    serve(db, host=host, port=port, announce=lambda url: console.print(
+    serve(db, host=host, port=port, allowed_hosts=allowed_hosts, announce=lambda url: console.print(
         f"cai-sql dashboard for {db} at [bold]{url}[/] (Ctrl+C stops it)", highlight=False))
 
 

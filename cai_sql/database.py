@@ -25,7 +25,7 @@ from .errors import CaiError
 from .sqlfiles import sql_text
 
 
-LOCK_WAIT_SECONDS = 10.0  # how long to wait for another process (a dashboard request, a CLI command) to let go
+LOCK_WAIT_SECONDS = 30.0  # how long to wait for another process (a dashboard request, a CLI command) to let go
 
 
 class DatabaseBusyError(CaiError):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from sqlglot import exp
 
 from .database import execute_each, opened, table_exists, transaction
 from .errors import CaiError, InputError
+from .files import replaced_atomically
 from .ledger import ensure_ledger
 from .macros import render_create, render_query
 from .predicates import check_boolean, parse_predicate, qualify
@@ -219,15 +219,9 @@ def export_segment(db, name: str, out: str | os.PathLike, fmt: str = "csv", run_
         if chosen not in history:
             raise SegmentError(f"run {chosen} is not a run of segment '{name}''s model (runs: {', '.join(map(str, sorted(history)))})")
         relation = con.sql(sql_text("segment_export"), params={"segment": name, "run_id": chosen})
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent.resolve())
-        os.close(handle)
-        try:
+        with replaced_atomically(target) as temporary:
             if fmt == "csv":
-                relation.to_csv(temporary)
+                relation.to_csv(str(temporary))
             else:
-                relation.to_parquet(temporary)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+                relation.to_parquet(str(temporary))
         return target, history[chosen][3]

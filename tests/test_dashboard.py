@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -58,9 +59,10 @@ def db(dashboard_db, tmp_path) -> Path:
 class Server:
     """The dashboard app under uvicorn in a thread, on a free port of 127.0.0.1."""
 
-    def __init__(self, db: Path):
+    def __init__(self, db: Path, allowed_hosts: list[str] | None = None):
         self.db = db
-        config = uvicorn.Config(create_app(db), host="127.0.0.1", port=0, log_level="warning", access_log=False)
+        app = create_app(db, allowed_hosts=allowed_hosts)
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -160,6 +162,28 @@ def test_a_database_before_its_first_run_shows_what_to_do_next(base_db, scored_d
         assert "No lifetime-value run yet" in early.get("/clv")[1]
 
 
+def test_unusual_ledger_states_render(db, tmp_path):
+    """A bucket empty in both compared runs, two segments on one bucket, a model whose runs all failed."""
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE cai_scores SET bucket = 'medium' WHERE bucket = 'high' AND run_id IN (3, 4)")
+    cai_sql.create_segment(db, "dup_high", "purchase_30d", bucket="high")
+    with Server(db) as running:
+        status, html, _ = running.get("/models/purchase_30d/trends")
+        assert status == 200 and "Jaccard \\u2013" in html  # inside the figure's JSON
+        assert running.get("/models/purchase_30d")[1].count('class="card bucket-card"') == 2  # medium, low; once each
+    write_report(db, tmp_path / "r.html")
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE cai_runs SET status = 'failed', error = 'features failed: boom'")
+    cai_sql.create_segment(db, "no_runs_yet", "purchase_30d", bucket="low")
+    with Server(db) as running:
+        status, html, _ = running.get("/models/purchase_30d")
+        assert status == 200 and "Not scored yet" in html and "features failed: boom" in html
+        status, html, _ = running.get("/segments/no_runs_yet")
+        assert status == 200 and "No members yet" in html
+        assert running.get("/segments")[0] == 200 and running.get("/")[0] == 200
+    write_report(db, tmp_path / "r.html")
+
+
 def test_a_factor_drills_down_and_a_profile_lookup_redirects(server, db):
     code = rows(duckdb.connect(str(db), read_only=True),
                 "SELECT code FROM cai_factors_by_bucket WHERE rank = 1 ORDER BY run_id DESC LIMIT 1")[0][0]
@@ -193,6 +217,38 @@ def test_unknown_things_get_a_404_page_that_says_what_exists(server, path, messa
 def test_only_local_host_names_are_answered(server):
     status, _, _ = server.get("/", headers={"Host": "evil.example"})
     assert status == 400
+
+
+def test_another_listening_address_allows_its_own_names_never_any_name(db):
+    from cai_sql.web.serve import host_names
+
+    names = host_names("0.0.0.0", ("dash.example",))
+    assert "0.0.0.0" in names and socket.gethostname() in names and "dash.example" in names and "*" not in names
+    assert host_names("127.0.0.1") == []
+    with Server(db, allowed_hosts=["dash.example"]) as running:
+        assert running.get("/", headers={"Host": "dash.example"})[0] == 200
+        assert running.get("/", headers={"Host": "rebound.evil.example"})[0] == 400
+
+
+def test_pages_may_not_be_framed_and_run_only_their_own_scripts(server):
+    _, html, headers = server.get("/")
+    assert headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "<script>" not in html  # every script of a served page comes from /static
+
+
+def test_markup_in_ids_and_attributes_is_shown_as_text(db, tmp_path):
+    evil = "<img src=x onerror=alert(1)>"
+    with duckdb.connect(str(db)) as con:
+        con.execute("INSERT INTO profiles (customer_id, loyalty_tier) VALUES ($id, '</div><script>alert(2)</script>')", {"id": evil})
+    with Server(db) as running:
+        status, html, _ = running.get("/customers/" + urllib.parse.quote(evil, safe=""))
+        assert status == 200
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;/div&gt;&lt;script&gt;alert(2)" in html
+        assert evil not in html and "<script>alert" not in html
+        _, html, _ = running.get("/segments?created=" + urllib.parse.quote("<script>alert(3)</script>"))
+        assert "alert(3)" not in html  # only a segment that exists is announced
 
 
 def test_an_export_link_downloads_the_segment(server, db):
@@ -270,7 +326,14 @@ def test_a_page_asked_for_while_another_process_writes_says_busy_and_retries(ser
     assert server.get("/models/purchase_30d")[0] == 200  # and it is back once the writer is done
 
 
+def settle(db: Path) -> None:
+    """Date the file back, as if its last write were long ago (pages read right after a write are not cached)."""
+    past = time.time() - 60
+    os.utime(db, (past, past))
+
+
 def test_a_page_seen_before_comes_from_the_cache_until_the_file_changes(server, db):
+    settle(db)
     assert server.get("/segments")[0] == 200
     holder = hold_for_writing(db, 6)  # holds the file but writes nothing
     try:
@@ -282,6 +345,18 @@ def test_a_page_seen_before_comes_from_the_cache_until_the_file_changes(server, 
         con.execute("UPDATE cai_runs SET seconds = seconds + 1 WHERE run_id = 1")
     assert server.get("/segments")[0] == 200
     assert "Across 4 runs" in server.get("/")[1]
+
+
+def test_create_segment_while_another_process_writes_says_it_was_not_created(server, db):
+    token = server.token()
+    holder = hold_for_writing(db, 20)
+    try:
+        status, html, _ = server.post("/segments", {"token": token, "name": "later", "model": "purchase_30d", "bucket": "low"})
+    finally:
+        holder.kill()
+        holder.wait()
+    assert status == 503 and "The segment was not created" in html and "Submit again" in html
+    assert 'http-equiv="refresh"' not in html and "later" not in segments_in(db)
 
 
 def test_scoring_while_the_dashboard_serves_waits_for_requests_instead_of_failing(server, db, tmp_path):
@@ -411,6 +486,21 @@ def test_in_chromium_every_page_draws_create_segment_works_and_a_profile_is_foun
         charts = page.locator("div.chart").count()
         assert page.locator("div.chart[data-drawn=true]:has(svg.main-svg)").count() == charts and (charts or name == "home"), name
         page.screenshot(path=str(shots / f"dashboard-{name}.png"), full_page=True)
+
+    # the factor drill-down from the factor table, and the trends form with runs picked
+    page.goto(server.url + "/models/purchase_30d")
+    page.locator("a.factor").first.click()
+    page.wait_for_selector("body[data-charts=drawn]")
+    assert "leading reason" in page.locator("main").inner_text()
+    page.screenshot(path=str(shots / "dashboard-factor.png"), full_page=True)
+    page.goto(server.url + "/models/purchase_30d/trends")
+    page.select_option("select[name=run_a]", "1")
+    page.select_option("select[name=run_b]", "3")
+    page.select_option("select[name=bucket]", "low")
+    page.locator("form.pick button").click()
+    page.wait_for_selector("body[data-charts=drawn]")
+    assert "Flow between runs 1 and 3" in page.locator("main").inner_text()
+    page.screenshot(path=str(shots / "dashboard-trends-picked.png"), full_page=True)
 
     # one click on the medium bucket's card creates the segment, and the list shows it
     page.goto(server.url + "/models/purchase_30d")

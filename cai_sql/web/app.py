@@ -31,7 +31,34 @@ from . import pages
 from .access import DatabaseAccess
 from .rendering import environment, plotly_js_path, static_dir
 
-LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]", "testserver"]
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+# Pages may not be framed (clickjacking) and run only this app's own scripts; plotly sets inline styles.
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
+
+
+class SecurityHeaders:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` to every response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _quote(value) -> str:
@@ -67,7 +94,7 @@ def _int_param(request: Request, name: str) -> int | None:
 
 
 def create_app(db: str | Path, *, allowed_hosts: list[str] | None = None) -> Starlette:
-    """The dashboard for one database file."""
+    """The dashboard for one database file; it answers requests for local host names and ``allowed_hosts``."""
     access = DatabaseAccess(db)
     token = secrets.token_urlsafe(24)
     env = environment()
@@ -106,8 +133,12 @@ def create_app(db: str | Path, *, allowed_hosts: list[str] | None = None) -> Sta
             raise HTTPException(403, "This form is out of date or did not come from this dashboard; reload the page and try again.")
         try:
             created = await run_in_threadpool(_create, form)
-        except DatabaseBusyError:
-            raise
+        except DatabaseBusyError as exc:  # not created; a refresh would not resubmit, so say so instead
+            message = f"The segment was not created: {exc} Submit again."
+            try:
+                return await run_in_threadpool(segment_list, request, 503, message, form)
+            except DatabaseBusyError:  # the list itself cannot be read now either
+                return render("error.html", status=503, title="The segment was not created", message=message)
         except CaiError as exc:
             return await run_in_threadpool(segment_list, request, 400, str(exc), form)
         return RedirectResponse(app_href("segments", created=created.name) + f"#segment-{created.name}", status_code=303)
@@ -186,7 +217,8 @@ def create_app(db: str | Path, *, allowed_hosts: list[str] | None = None) -> Sta
         Mount("/static", StaticFiles(directory=static_dir()), name="static"),
     ]
     handlers = {HTTPException: not_found, pages.NotFound: not_found, DatabaseBusyError: busy, CaiError: failed}
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOCAL_HOSTS)]
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=[*LOCAL_HOSTS, *(allowed_hosts or [])]),
+                  Middleware(SecurityHeaders)]
     app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware)
     app.state.access = access
     return app

@@ -144,7 +144,8 @@ def venn(row: dict) -> dict:
                   "text": [f"only run {row['run_a']}<br><b>{row['only_a']:,}</b>", f"both<br><b>{row['both_runs']:,}</b>",
                            f"only run {row['run_b']}<br><b>{row['only_b']:,}</b>"], "textfont": {"size": 13}}],
         "layout": _layout(
-            f"'{row['bucket']}' in runs {row['run_a']} and {row['run_b']} (Jaccard {row['jaccard']:.2f})",
+            f"'{row['bucket']}' in runs {row['run_a']} and {row['run_b']} (Jaccard "
+            f"{'–' if row['jaccard'] is None else format(row['jaccard'], '.2f')})",
             xaxis={"visible": False, "range": [0, 4]}, yaxis={"visible": False, "range": [-0.25, 2.25]},
             showlegend=False,
             shapes=[{**circle, "x0": 0.3, "x1": 2.5, "y0": -0.1, "y1": 2.1, "fillcolor": ACCENT},

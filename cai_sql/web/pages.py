@@ -79,6 +79,8 @@ def model_page(con: duckdb.DuckDBPyConnection, model: str) -> dict:
     card = _model_or_404(con, model)
     page = {"model": card, "buckets": [], "distribution": [], "factors": [], "runs": [], "expected": [],
             "realized": [], "evaluation": records(con, "dash_evaluation", {"model": model})}
+    if _has_ledger(con):  # failed runs too, with their errors
+        page["runs"] = records(con, "dash_runs", {"model": model})
     run = _latest_run(con, model)
     if run is not None:
         params = {"model": model, "run": run}
@@ -86,7 +88,6 @@ def model_page(con: duckdb.DuckDBPyConnection, model: str) -> dict:
             buckets=records(con, "dash_bucket_cards", params),
             distribution=records(con, "dash_score_distribution", params),
             factors=records(con, "dash_factors", {**params, "code": None}),
-            runs=records(con, "dash_runs", {"model": model}),
             expected=records(con, "dash_expected_vs_actual", {"model": model}),
             realized=records(con, "dash_realized_auc", {"model": model}),
         )
@@ -133,7 +134,7 @@ def trends_page(con: duckdb.DuckDBPyConnection, model: str, *, run_a: int | None
     for run in (run_a, run_b, cohort_run):
         _check_run(runs, model, run)
     page = {"model": card, "runs": runs, "bucket": bucket, "run_a": run_a, "run_b": run_b, "trend": [],
-            "cohort": [], "flow": [], "overlap": None, "drift": [], "pair_message": None}
+            "cohort": [], "flow": [], "overlap": None, "drift": [], "pair_message": None, "drift_message": None}
     if not runs:
         page["pair_message"] = f"{model} has no scoring runs yet (cai score {model})."
         return page
@@ -145,7 +146,7 @@ def trends_page(con: duckdb.DuckDBPyConnection, model: str, *, run_a: int | None
     if message is None:
         overlap, _ = _section(con, "dash_overlap", {**pair, "bucket": bucket})
         page["overlap"] = overlap[0] if overlap else None
-        page["drift"], _ = _section(con, "dash_drift", pair)
+        page["drift"], page["drift_message"] = _section(con, "dash_drift", pair)
     page["pair_message"] = message
     return page
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from pathlib import Path
 
 from markupsafe import Markup
 
 from ..database import opened
 from ..errors import InputError
+from ..files import replaced_atomically
 from . import pages
 from .rendering import environment, plotly_js_path, static_dir
 
@@ -66,12 +66,6 @@ def write_report(db, out: str | os.PathLike) -> Path:
     with opened(db, read_only=True) as con:
         name = Path(db).name if isinstance(db, (str, os.PathLike)) else "database"
         html = render_report(con, db_name=name)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(html)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(target) as temporary:
+        temporary.write_text(html, encoding="utf-8")
     return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,10 +28,20 @@ class _Server(uvicorn.Server):
                 return
 
 
-def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
+def host_names(host: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """The names a request may address when the server listens on ``host``: the address itself, and for a
+    wildcard address this machine's names; never any name (that would let DNS rebinding in)."""
+    if host in LOCAL_HOSTS:
+        return list(extra)
+    names = [host, f"[{host}]" if ":" in host else host]
+    if host in ("0.0.0.0", "::", ""):
+        names += [socket.gethostname(), socket.getfqdn()]
+    return [*dict.fromkeys([*names, *extra])]
+
+
+def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765, allowed_hosts: tuple[str, ...] = (),
           announce: Callable[[str], None] = print) -> None:
     """Serve the dashboard of ``db`` until interrupted."""
-    hosts = None if host in LOCAL_HOSTS else [*LOCAL_HOSTS, host, "*"]
-    app = create_app(db, allowed_hosts=hosts)
+    app = create_app(db, allowed_hosts=host_names(host, allowed_hosts))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     _Server(config, announce).run()
