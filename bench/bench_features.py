@@ -3,7 +3,8 @@
 Data: N customers and M events over 400 days (synthetic, built in DuckDB once), profiles with two
 categorical attributes. Steps, each in a fresh process so peak RSS is its own, repeated, medians:
 
-* sql_1_cutoff   — the purchase spec's features for every eligible customer at one cutoff
+* sql_1_cutoff   — the purchase spec's features for every eligible customer at one cutoff, through
+  the model's features macro (the one-cutoff rendering ``cai_features_<model>`` reads)
 * sql_8_cutoffs  — the training query's features at 8 cutoffs 14 days apart (the default stride)
 * sql_8_monthly  — the same at 8 cutoffs 30 days apart
 * pandas_1_cutoff — the same features at one cutoff with pandas group-bys (data already in memory;
@@ -85,6 +86,18 @@ def _plan(con):
     return spec, parsed, plan_features(con, spec, CUTOFF)
 
 
+def _temporary(create_macro: str) -> str:
+    """The rendered CREATE MACRO as a TEMP macro: the bench database is opened read-only."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(create_macro, read="duckdb")
+    properties = tree.args.get("properties") or exp.Properties(expressions=[])
+    properties.append("expressions", exp.TemporaryProperty())
+    tree.set("properties", properties)
+    return tree.sql("duckdb")
+
+
 def sql_features(db: Path, cutoffs: int, out: Path | None, stride: int = 14) -> dict:
     import cai_sql
     from cai_sql.features import features_sql
@@ -93,9 +106,14 @@ def sql_features(db: Path, cutoffs: int, out: Path | None, stride: int = 14) -> 
     con = cai_sql.connect(db, read_only=True)
     spec, parsed, features = _plan(con)
     dates = [CUTOFF - dt.timedelta(days=stride * k) for k in range(cutoffs)]
-    started = time.perf_counter()
-    con.execute(sql_text("training_cutoffs"), {"cutoffs": dates, "roles": ["train"] * len(dates)})
-    con.execute("CREATE TEMP TABLE result AS " + features_sql(spec, features, parsed, has_profiles=True))
+    if cutoffs == 1:  # the scoring path: the model's one-cutoff features macro
+        con.execute(_temporary(features_sql(spec, features, parsed, has_profiles=True, macro_name="bench_features")))
+        started = time.perf_counter()
+        con.execute("CREATE TEMP TABLE result AS SELECT * FROM bench_features($cutoff)", {"cutoff": CUTOFF})
+    else:  # the training path: every cutoff in one pass
+        started = time.perf_counter()
+        con.execute(sql_text("training_cutoffs"), {"cutoffs": dates, "roles": ["train"] * len(dates)})
+        con.execute("CREATE TEMP TABLE result AS " + features_sql(spec, features, parsed, has_profiles=True))
     seconds = time.perf_counter() - started
     rows = con.execute("SELECT count(*) FROM result").fetchall()[0][0]
     if out is not None:

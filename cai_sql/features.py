@@ -2,9 +2,10 @@
 
 The templates hold the query shape; this module decides which features a spec gets on the data
 at hand (one set per event type present, per custom event, per profile attribute), names and
-describes them, and substitutes them into the templates' syntax trees. The same template yields
-the per-model table macros persisted in the database (one cutoff) and the training query (many
-cutoffs in one pass over ``events``).
+describes them, and substitutes them into the templates' syntax trees. Two renderings of one
+feature list: the per-model table macro persisted in the database (``cai_features_at``: one cutoff,
+plain aggregates) and the training query (``cai_features``: many cutoffs in one pass over
+``events``); tests hold their rows equal at every cutoff.
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ AGE_MASK = (1 << AGE_BITS) - 1
 AGES_PER_SUM = 7  # days since last of 7 event types share one BIGINT sum (63 bits)
 DAYS_MASK = (1 << COUNT_BITS) - 1  # active_days: distinct days in the low bits, recent ones above
 COUNT_SUM_BITS = 126  # the window counts of several event types share one HUGEINT sum (126 bits)
+DAYS_PER_MASK = 126  # one cutoff: active days as a bitmask of ages, 126 days per HUGEINT bit_or
 
 
 def _source_key(feature: Feature, codes: list[str], custom_names: list[str]) -> str:
@@ -229,12 +231,14 @@ def _latest_ages(group: int) -> exp.Expression:
     return exp.alias_(_filtered(exp.Sum(this=term), exp.column("latest_of_type", table="w"), in_group), f"_latest_{group}")
 
 
-def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str], custom_flags: dict[str, str]) -> list[exp.Expression]:
+def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str], custom_flags: dict[str, str],
+                one_cutoff: bool = False) -> list[exp.Expression]:
     """One aggregate per source and measure, not per feature: the work of the GROUP BY grows with its
     aggregate states, so the window counts of two event types share one HUGEINT sum (COUNT_BITS bits
     per window; a custom event's counts, which may overlap any type, one BIGINT sum of its own) and
     the days since last of seven event types share another (AGE_BITS bits per type), unpacked by
-    :func:`_output_for`."""
+    :func:`_output_for`. At one cutoff (``one_cutoff``) days since last is a ``min`` of the age per
+    event type instead: the packed sum needs each type's latest event marked by a window sort."""
     lookback = spec.lookback_days
     custom_names = [c.name for c in spec.custom_events]
     windows = _count_windows(features, codes, custom_names)
@@ -259,6 +263,8 @@ def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str],
                 term = exp.BitwiseLeftShift(this=flag, expression=_number(COUNT_BITS * slot)) if slot else flag
                 packed = term if packed is None else exp.Add(this=packed, expression=term)
             aggregates.append(exp.alias_(exp.cast(_filtered(exp.Sum(this=packed), selector), "BIGINT"), f"_{stem}_n"))
+        elif f.kind == "recency" and one_cutoff:
+            aggregates.append(exp.alias_(_filtered(exp.Min(this=exp.column("age", table="w")), selector), f"_{stem}_last"))
         elif f.kind == "recency":
             group = (codes.index(f.source)) // AGES_PER_SUM
             if ("latest", group) not in done:
@@ -272,9 +278,49 @@ def _aggregates(features: list[Feature], spec: PredictionSpec, codes: list[str],
     return aggregates
 
 
-def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], windows: dict[str, list[int]]) -> exp.Expression:
+def _mask_count(lookback: int) -> int:
+    return (lookback + DAYS_PER_MASK - 1) // DAYS_PER_MASK
+
+
+def _day_mask(k: int, lookback: int) -> exp.Expression:
+    """One cutoff: the days with an event as bits of HUGEINTs, bit (age - 1) % 126 of mask k = (age - 1) // 126."""
+    offset = exp.Sub(this=exp.column("age", table="w"), expression=_number(1))
+    inside = None
+    if lookback > DAYS_PER_MASK:
+        offset = exp.Mod(this=exp.paren(offset), expression=_number(DAYS_PER_MASK))
+        inside = exp.Between(this=exp.column("age", table="w"), low=_number(DAYS_PER_MASK * k + 1), high=_number(DAYS_PER_MASK * (k + 1)))
+    bit = exp.BitwiseLeftShift(this=exp.cast(_number(1), "HUGEINT"), expression=exp.paren(offset))
+    return _filtered(exp.func("bit_or", bit), inside)
+
+
+def _recently_active(spec: PredictionSpec) -> exp.Expression:
+    """One cutoff: a bit for an age <= active_days is set in the day masks."""
+    terms = []
+    for k in range(_mask_count(spec.lookback_days)):
+        bits = min(DAYS_PER_MASK, spec.active_days - DAYS_PER_MASK * k)
+        if bits > 0:
+            low = exp.Sub(this=exp.paren(exp.BitwiseLeftShift(this=exp.cast(_number(1), "HUGEINT"), expression=_number(bits))), expression=_number(1))
+            terms.append(exp.NEQ(this=exp.paren(exp.BitwiseAnd(this=_day_mask(k, spec.lookback_days), expression=low)), expression=_number(0)))
+    return exp.or_(*terms)
+
+
+def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], windows: dict[str, list[int]],
+                one_cutoff: bool = False) -> exp.Expression:
     custom_names = [c.name for c in spec.custom_events]
-    if feature.kind == "count":
+    if feature.kind == "recency" and one_cutoff:
+        stem = _source_key(feature, codes, custom_names)
+        value = exp.func("coalesce", exp.column(f"_{stem}_last", table="a"), _number(spec.lookback_days + 1))
+    elif feature.kind == "active_days" and one_cutoff:
+        days = [exp.func("coalesce", exp.func("bit_count", exp.column(f"_days_{k}", table="a")), _number(0))
+                for k in range(_mask_count(spec.lookback_days))]
+        value = days[0]
+        for term in days[1:]:
+            value = exp.Add(this=value, expression=term)
+    elif feature.kind == "tenure" and one_cutoff:
+        # the first event before the lookback, else the oldest one in it
+        before = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("first_day", table="f"))
+        value = exp.func("coalesce", before, exp.column("oldest_age", table="a"))
+    elif feature.kind == "count":
         shared, per_sum = _type_count_layout(windows, codes)
         position = codes.index(feature.source)
         offset = COUNT_BITS * (len(shared) * (position % per_sum) + shared.index(feature.days))
@@ -356,18 +402,24 @@ def _profiles_source(has_profiles: bool) -> exp.Expression:
 
 def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPredicates, *,
                  has_profiles: bool, macro_name: str | None = None, cutoffs_table: str = "_cai_cutoffs") -> str:
-    """The features query: a ``CREATE MACRO`` when ``macro_name`` is given, else a SELECT over ``cutoffs_table``."""
+    """The features query: the one-cutoff ``CREATE MACRO`` (``cai_features_at``) when ``macro_name`` is
+    given, else the training query over every cutoff of ``cutoffs_table`` in one pass (``cai_features``)."""
+    one_cutoff = macro_name is not None
     custom_flags = {c.name: f"custom_{c.name}" for c in spec.custom_events}
     flags = [exp.alias_(_false_flag(tree), custom_flags[c.name]) for c, tree in zip(spec.custom_events, parsed.custom_events)]
     flags += [exp.alias_(_false_flag(tree), f"eligible_{i}") for i, tree in enumerate(parsed.eligibility_events)]
     flag_list = flags or [exp.alias_(exp.true(), "_no_flags")]
     codes = event_type_codes(features)
-    aggregates = _aggregates(features, spec, codes, custom_flags)
+    aggregates = _aggregates(features, spec, codes, custom_flags, one_cutoff=one_cutoff)
+    if one_cutoff:
+        aggregates = [exp.alias_(_day_mask(k, spec.lookback_days), f"_days_{k}") for k in range(_mask_count(spec.lookback_days))] + aggregates
     eligibility = [exp.func("bool_or", exp.column(f"eligible_{i}", table="w")) for i in range(len(parsed.eligibility_events))]
     profile_filter = [exp.func("coalesce", exp.paren(qualify(tree, "p")), exp.false()) for tree in parsed.eligibility_profiles]
+    windows = _count_windows(features, codes, [c.name for c in spec.custom_events])
     values = {
         "__lookback__": _number(spec.lookback_days),
         "__active_days__": _number(spec.active_days),
+        "__recently_active__": _recently_active(spec),
         "__eligibility__": exp.and_(*eligibility) if eligibility else exp.true(),
         "__profile_filter__": exp.and_(*profile_filter) if profile_filter else exp.true(),
         "__profiles__": _profiles_source(has_profiles),
@@ -376,10 +428,9 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
     lists = {
         "__event_flags__": flag_list,
         "__aggregates__": aggregates or [exp.alias_(exp.Count(this=exp.Star()), "_events")],
-        "__features__": [_output_for(f, spec, codes, _count_windows(features, codes, [c.name for c in spec.custom_events]))
-                         for f in features],
+        "__features__": [_output_for(f, spec, codes, windows, one_cutoff=one_cutoff) for f in features],
     }
-    return _render("cai_features", macro_name, cutoffs_table, values, lists)
+    return _render("cai_features_at" if one_cutoff else "cai_features", macro_name, cutoffs_table, values, lists)
 
 
 def labels_sql(spec: PredictionSpec, parsed: ParsedPredicates, *, macro_name: str | None = None,

@@ -1,6 +1,9 @@
--- cai_features: the feature vector of every customer eligible at a cutoff date, as a table macro
--- rendered per model (cai_features_<model>(cutoff_date)) and, over many cutoffs at once, for training.
--- Grain: one row per eligible customer and cutoff. Parameters: cutoff_date (DATE, macro argument).
+-- cai_features: the feature vector of every customer eligible at each cutoff of a cutoffs table, in
+-- one pass: the training rendering (its query, under the macro header, over __cutoffs__). The
+-- per-model macro cai_features_<model>(cutoff_date) renders cai_features_at, the same rows at one
+-- cutoff without window sorts; tests hold the two equal at every cutoff.
+-- Grain: one row per eligible customer and cutoff. Parameters: none bound; the cutoffs table
+-- (cutoff_date when rendered as a macro).
 -- Point in time: features see only events with cutoff - lookback_days <= ts < cutoff, where a
 -- cutoff date means midnight UTC at its start; tenure uses the customer's first event, which is
 -- before the cutoff for every customer listed. Eligible: at least one event in the last

@@ -213,7 +213,7 @@ def test_custom_event_named_like_an_event_type(con):
 
 @pytest.fixture(scope="module")
 def ocon(tmp_path_factory):
-    """The macro and the one-pass training query, planned once on the same feature list."""
+    """The macro (the one-cutoff rendering) and the one-pass training query, planned once on the same feature list."""
     con = cai_sql.connect(tmp_path_factory.mktemp("onepass") / "onepass.duckdb")
     load(con, EVENTS)
     spec, features = install(con, until=dt.date(2026, 6, 1))
@@ -236,7 +236,8 @@ def features_in_one_pass(con, query: str, cutoffs: list[dt.date]) -> dict:
     offsets=st.lists(st.integers(min_value=30, max_value=230), min_size=1, max_size=4, unique=True),
 )
 def test_one_pass_over_many_cutoffs_equals_the_macro_at_each(ocon, events, offsets):
-    """The shared scan (window marks across cutoffs) gives every cutoff exactly its own features."""
+    """The one-cutoff rendering (plain aggregates, the scoring macro) and the training rendering (a shared
+    scan with window marks across cutoffs) give the same rows at every cutoff."""
     con, query = ocon
     load(con, events)
     cutoffs = sorted((START + dt.timedelta(days=k)).date() for k in offsets)
@@ -249,6 +250,30 @@ def test_one_pass_over_many_cutoffs_equals_the_macro_at_each(ocon, events, offse
     assert together.keys() == alone.keys()
     for key, values in alone.items():  # value sums may differ in the last bit: the order of addition
         assert together[key].keys() == values.keys()
+        for name, value in values.items():
+            assert together[key][name] == (value if value is None else pytest.approx(value, rel=1e-12)), (key, name)
+
+
+@pytest.mark.parametrize(("lookback", "active"), [(126, 126), (127, 45), (365, 200), (365, 365)])
+def test_one_cutoff_rendering_equals_the_training_rendering_across_day_masks(con, lookback, active):
+    """Active days at one cutoff are bitmasks of 126 days each; a long lookback spans several of them."""
+    events = [(c, dt.datetime(2025, 1, 3, 9) + dt.timedelta(days=d, hours=h), t, v)
+              for k, c in enumerate("abcdef")
+              for d, h, t, v in [((k * 37 + 11 * i) % 430, i % 5, TYPES[(k + i) % 3], float(i) if i % 2 else None) for i in range(40)]]
+    events += [("g", dt.datetime(2026, 2, 27, 9), TYPES[0], None), ("h", dt.datetime(2025, 9, 1, 9), TYPES[1], None)]
+    load(con, events)
+    spec, features = install(con, {**SPEC, "lookback_days": lookback, "eligibility": {"active_days": active}})
+    parsed = ParsedPredicates(**check_against_database(spec, con))
+    cutoffs = [CUTOFF, dt.date(2025, 11, 30), dt.date(2025, 7, 2)]
+    together = features_in_one_pass(con, features_sql(spec, features, parsed, has_profiles=True), cutoffs)
+    alone = {}
+    for cutoff in cutoffs:
+        for customer, values in features_at(con, cutoff).items():
+            key = (customer, values.pop("cutoff"))
+            alone[key] = {k: v for k, v in values.items() if k != "customer_id"}
+    assert len(alone) >= 6 and together.keys() == alone.keys()
+    assert max(v[f"active_days_{lookback}d"] for v in alone.values()) > 8
+    for key, values in alone.items():
         for name, value in values.items():
             assert together[key][name] == (value if value is None else pytest.approx(value, rel=1e-12)), (key, name)
 
