@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -180,6 +181,8 @@ def main() -> None:
     print("| query | median s | × one ledger pass (same process, interleaved) | peak RSS |\n|---|---:|---:|---:|")
     for name, r in results.items():
         print(f"| {name} | {r['seconds']:.3f} | {r['ratio']:.2f} | {r['peak_rss_gb']:.2f} GB |")
+    if args.workdir is None:  # the built ledger takes hundreds of MB
+        shutil.rmtree(directory)
 
 
 if __name__ == "__main__":
