@@ -80,6 +80,16 @@ def build(db: Path, customers: int, runs: int) -> None:
     cai_sql.create_segment(db, "gold_high", MODEL, "bucket = 'high' AND loyalty_tier = 'gold'")
 
 
+def ledger_at(directory: Path, customers: int, runs: int) -> Path:
+    """The synthetic ledger of this size in ``directory``, built unless an earlier run left it there."""
+    db = directory / f"ledger_{customers}_{runs}.duckdb"
+    if not db.exists():
+        started = time.perf_counter()
+        build(db, customers, runs)
+        print(f"built the ledger in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return db
+
+
 def refresh_views(db: Path) -> None:
     """Install this checkout's views and macros into the database (a reused ledger may predate them)."""
     import duckdb
@@ -152,13 +162,7 @@ def main() -> None:
         return
     directory = args.workdir or Path(tempfile.mkdtemp(prefix="cai_bench_analytics_"))
     directory.mkdir(parents=True, exist_ok=True)
-    db = args.db
-    if db is None:
-        db = directory / f"ledger_{args.customers}_{args.runs}.duckdb"
-        if not db.exists():
-            started = time.perf_counter()
-            build(db, args.customers, args.runs)
-            print(f"built the ledger in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    db = args.db or ledger_at(directory, args.customers, args.runs)
     refresh_views(db)
     import duckdb
 

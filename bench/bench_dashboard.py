@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_analytics import BASELINE, MODEL, build, peak_rss_gb, refresh_views  # noqa: E402
+from bench_analytics import BASELINE, MODEL, ledger_at, peak_rss_gb, refresh_views  # noqa: E402
 
 STUB_MODEL = """INSERT INTO cai_models (model, version, created_at, model_type, algorithm, sha256, onnx, n_features, features,
                                    spec, metrics, auc, training_cutoffs, validation_cutoff)
@@ -81,11 +81,7 @@ def main() -> None:
     directory.mkdir(parents=True, exist_ok=True)
     db = args.db
     if db is None:
-        db = directory / f"ledger_{args.customers}_{args.runs}.duckdb"
-        if not db.exists():
-            started = time.perf_counter()
-            build(db, args.customers, args.runs)
-            print(f"built the ledger in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        db = ledger_at(directory, args.customers, args.runs)
         refresh_views(db)
         with_model_row(db, args.model)
 

@@ -36,8 +36,10 @@ def _has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
     return table_exists(con, "cai_runs") and table_exists(con, "cai_auto_segments")
 
 
-def _has_clv(con: duckdb.DuckDBPyConnection) -> bool:
-    return table_exists(con, "cai_latest_clv") and bool(con.execute(sql_text("dash_clv_summary")).fetchone()[1])
+def _clv_summary(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The latest lifetime-value run in one row, or None before the first one."""
+    summary = records(con, "dash_clv_summary")[0] if table_exists(con, "cai_latest_clv") else None
+    return summary if summary and summary["score_date"] is not None else None
 
 
 def overview(con: duckdb.DuckDBPyConnection) -> dict:
@@ -54,7 +56,7 @@ def overview(con: duckdb.DuckDBPyConnection) -> dict:
     return {
         "models": models,
         "segments": records(con, "list_segments", {"segment": None}) if _has_ledger(con) else [],
-        "clv": records(con, "dash_clv_summary")[0] if _has_clv(con) else None,
+        "clv": _clv_summary(con),
     }
 
 
@@ -181,10 +183,11 @@ def profile_page(con: duckdb.DuckDBPyConnection, customer_id: str) -> dict:
 
 def clv_page(con: duckdb.DuckDBPyConnection) -> dict:
     """Lifetime value of the latest CLV run: summary, distribution and deciles."""
-    if not _has_clv(con):
+    summary = _clv_summary(con)
+    if summary is None:
         return {"clv": None, "distribution": [], "deciles": []}
     return {
-        "clv": records(con, "dash_clv_summary")[0],
+        "clv": summary,
         "distribution": records(con, "dash_clv_distribution"),
         "deciles": records(con, "dash_clv_deciles"),
     }
