@@ -205,13 +205,16 @@ def linear_explainer(terms: LinearTerms) -> Explainer:
     return _finish(graph, terms.intercept)
 
 
-def with_top_factors(explainer_onnx: bytes) -> bytes:
-    """The explainer graph extended to rank the factors itself, so scoring code stays out of Python.
+def with_top_factors(explainer_onnx: bytes, bias: float) -> bytes:
+    """The explainer graph extended to rank the factors and finish each row, so no per-row work is left to Python.
 
-    Extra input ``k`` (int64[1]); outputs ``total`` (n, 1: Σ contributions), ``top_pull`` (n, k: the k
-    largest contributions toward the row's side of the average, signed so that positive means
-    "toward", strongest first) and ``top_index`` (n, k: their feature positions). Built from the
-    verified bytes at load time; nothing about it is stored.
+    Extra input ``k`` (int64[1]). Outputs, per row: ``probability`` (n: sigmoid of the bias plus Σ
+    contributions, in double), ``count`` (n, int32: how many of the top k pull toward the row's side
+    of the average, i.e. are kept) and, for the k largest pulls toward that side, strongest first,
+    ``contribution`` (n, k, double, signed as in the model's margin), ``value`` (n, k, double: the
+    row's feature value) and ``index`` (n, k, int32: the feature position). A row's kept factors are
+    the first ``count`` of its k slots. Built from the verified bytes at load time; nothing about it is
+    stored.
     """
     model = onnx.load_from_string(explainer_onnx)
     graph = model.graph
@@ -219,22 +222,37 @@ def with_top_factors(explainer_onnx: bytes) -> bytes:
         helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0]),
         helper.make_tensor("plus_one", TensorProto.FLOAT, [], [1.0]),
         helper.make_tensor("minus_one", TensorProto.FLOAT, [], [-1.0]),
-        helper.make_tensor("sum_axes", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("row_axis", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("bias", TensorProto.DOUBLE, [], [bias]),
     ])
     graph.node.extend([
-        helper.make_node("ReduceSum", [CONTRIBUTIONS, "sum_axes"], ["total"], keepdims=1),
+        helper.make_node("ReduceSum", [CONTRIBUTIONS, "row_axis"], ["total"], keepdims=1),
         helper.make_node("GreaterOrEqual", ["total", "zero"], ["above_average"]),
-        # one sign per row (n, 1) times the matrix: a single pass over the (n, k) contributions
+        # one sign per row (n, 1) times the matrix: a single pass over the (n, features) contributions
         helper.make_node("Where", ["above_average", "plus_one", "minus_one"], ["side"]),
         helper.make_node("Mul", [CONTRIBUTIONS, "side"], ["pull"]),
         helper.make_node("TopK", ["pull", "k"], ["top_pull", "top_index"], axis=-1, largest=1, sorted=1),
+        helper.make_node("Greater", ["top_pull", "zero"], ["kept"]),
+        helper.make_node("Cast", ["kept"], ["kept_int"], to=TensorProto.INT32),
+        helper.make_node("ReduceSum", ["kept_int", "row_axis"], ["count"], keepdims=0),
+        helper.make_node("Mul", ["top_pull", "side"], ["top_contribution"]),
+        helper.make_node("Cast", ["top_contribution"], ["contribution"], to=TensorProto.DOUBLE),
+        helper.make_node("GatherElements", [INPUT_NAME, "top_index"], ["top_value"], axis=1),
+        helper.make_node("Cast", ["top_value"], ["value"], to=TensorProto.DOUBLE),
+        helper.make_node("Cast", ["top_index"], ["index"], to=TensorProto.INT32),
+        helper.make_node("Cast", ["total"], ["total_double"], to=TensorProto.DOUBLE),
+        helper.make_node("Add", ["total_double", "bias"], ["margin"]),
+        helper.make_node("Sigmoid", ["margin"], ["row_probability"]),
+        helper.make_node("Squeeze", ["row_probability", "row_axis"], ["probability"]),
     ])
     graph.input.append(helper.make_tensor_value_info("k", TensorProto.INT64, [1]))
     del graph.output[:]
     graph.output.extend([
-        helper.make_tensor_value_info("total", TensorProto.FLOAT, [None, 1]),
-        helper.make_tensor_value_info("top_pull", TensorProto.FLOAT, [None, None]),
-        helper.make_tensor_value_info("top_index", TensorProto.INT64, [None, None]),
+        helper.make_tensor_value_info("probability", TensorProto.DOUBLE, [None]),
+        helper.make_tensor_value_info("count", TensorProto.INT32, [None]),
+        helper.make_tensor_value_info("contribution", TensorProto.DOUBLE, [None, None]),
+        helper.make_tensor_value_info("value", TensorProto.DOUBLE, [None, None]),
+        helper.make_tensor_value_info("index", TensorProto.INT32, [None, None]),
     ])
     return model.SerializeToString()
 

@@ -118,21 +118,31 @@ def test_leaves_keep_their_largest_contributions_one_count_per_tree():
 
 
 def test_ranked_graph_ranks_like_the_rule_in_numpy():
-    """The ranking graph returns Σ contributions and the k largest pulls toward the row's side, strongest first."""
-    from cai_sql.explain import with_top_factors
+    """The ranking graph returns the probability and the k largest pulls toward the row's side, strongest
+    first, signed as contributions, with the row's values and the count of those that pull toward it."""
+    from cai_sql.explain import sigmoid, with_top_factors
     from cai_sql.export import INPUT_NAME, session
 
     X, y = synthetic(seed=2)
+    X[::7, 1] = np.nan
     model = _candidates()["hist_gradient_boosting"].fit(X, y)
     explainer, _ = build_explainer(model, "hist_gradient_boosting", export(model, X, "t").onnx, X)
     X32 = X.astype(np.float32)
     C = contributions(explainer.onnx, X32)
-    total, pull, index = session(with_top_factors(explainer.onnx)).run(None, {INPUT_NAME: X32, "k": np.array([3], np.int64)})
-    assert np.allclose(total[:, 0], C.sum(axis=1), atol=1e-6)
+    ranked = session(with_top_factors(explainer.onnx, explainer.bias))
+    probability, count, contribution, value, index = ranked.run(None, {INPUT_NAME: X32, "k": np.array([3], np.int64)})
+    assert np.allclose(probability, sigmoid(explainer.bias + C.astype(np.float64).sum(axis=1)), rtol=0, atol=1e-6)
     side = np.where(C.sum(axis=1, keepdims=True) >= 0, 1.0, -1.0).astype(np.float32)
-    expected = -np.sort(-(C * side), axis=1)[:, :3]
-    assert np.array_equal(pull, expected)
-    assert np.array_equal(np.take_along_axis(C * side, index, axis=1), pull)
+    expected_pull = -np.sort(-(C * side), axis=1)[:, :3]
+    assert np.array_equal(contribution * side, expected_pull)
+    assert np.array_equal(np.take_along_axis(C, index.astype(np.int64), axis=1), contribution.astype(np.float32))
+    assert np.array_equal(count, (expected_pull > 0).sum(axis=1))
+    expected_value = np.take_along_axis(X32, index.astype(np.int64), axis=1).astype(np.float64)
+    assert np.array_equal(np.isnan(value), np.isnan(expected_value)) and np.isnan(value).any()
+    assert np.array_equal(np.nan_to_num(value), np.nan_to_num(expected_value))
+    assert (contribution.dtype, value.dtype, index.dtype, count.dtype) == (np.float64, np.float64, np.int32, np.int32)
+    none = ranked.run(None, {INPUT_NAME: X32, "k": np.array([0], np.int64)})
+    assert np.array_equal(none[0], probability) and none[2].shape == (len(X), 0) and not none[1].any()
 
 
 # --- cai_score / cai_explain ---------------------------------------------------------------------

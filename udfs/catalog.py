@@ -14,6 +14,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -28,6 +29,16 @@ from cai_sql.sqlfiles import sql_text
 
 class ScoringError(CaiError):
     """A model cannot score the rows it was given."""
+
+
+class RankedFactors(NamedTuple):
+    """The ranked explainer graph's outputs for n rows and k factor slots per row."""
+
+    probability: np.ndarray  # (n,) float64
+    count: np.ndarray  # (n,) int32: the first `count` slots of a row are its factors
+    contribution: np.ndarray  # (n, k) float64
+    value: np.ndarray  # (n, k) float64
+    index: np.ndarray  # (n, k) int32
 
 
 @dataclass
@@ -88,7 +99,7 @@ class LoadedModel:
                     )
                 self._sessions[kind] = session(data)
                 if kind == "explainer":
-                    self._sessions["ranked"] = session(with_top_factors(data))
+                    self._sessions["ranked"] = session(with_top_factors(data, self.bias))
             return self._sessions[kind]
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
@@ -99,11 +110,11 @@ class LoadedModel:
         (result,) = self._session("explainer").run(None, {INPUT_NAME: X})
         return result
 
-    def ranked_factors(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Σ contributions per row, and the top-k pulls toward the row's side with their feature indices."""
+    def ranked_factors(self, X: np.ndarray, k: int) -> RankedFactors:
+        """Each row's probability and its top-k factors toward its side of the average (see ``with_top_factors``)."""
         self._session("explainer")
-        total, pull, index = self._sessions["ranked"].run(None, {INPUT_NAME: X, "k": np.array([k], dtype=np.int64)})
-        return total[:, 0], pull, index
+        k = np.array([min(k, len(self.features))], dtype=np.int64)
+        return RankedFactors(*self._sessions["ranked"].run(None, {INPUT_NAME: X, "k": k}))
 
     def check(self) -> None:
         """Load (and so verify) both graphs now."""

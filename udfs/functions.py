@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .catalog import Catalog, LoadedModel, ScoringError
+from .catalog import Catalog, LoadedModel, RankedFactors, ScoringError
 
 # |contribution| in log-odds: ≥ ln 2 doubles (or halves) the odds → high; ≥ ln 1.25 → medium.
 HIGH_IMPORTANCE = float(np.log(2.0))
@@ -57,39 +57,27 @@ def _matrix(vectors: pa.ChunkedArray, loaded: LoadedModel) -> np.ndarray:
     return np.ascontiguousarray(values.reshape(len(array), width), dtype=np.float32)
 
 
-def top_factors(loaded: LoadedModel, X: np.ndarray, total: np.ndarray, pull: np.ndarray, index: np.ndarray) -> pa.ListArray:
+def top_factors(loaded: LoadedModel, ranked: RankedFactors) -> pa.ListViewArray:
     """Per row, the ranked factors that pull toward the customer's side of the average (see README).
 
-    ``pull`` and ``index`` come from the ranked explainer graph: the k largest contributions signed
-    toward the row's side (positive = toward), strongest first, and their feature positions.
+    The graph has already ranked, signed and looked up everything; a row's factors are the first
+    ``count`` of its k slots, so the list is a view over the (n, k) slots with no copying per factor.
     """
-    n = len(X)
-    kept = pull > 0
-    counts = kept.sum(axis=1)
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    row_index = np.broadcast_to(np.arange(n)[:, None], index.shape)[kept]
-    feature_index = index[kept]
-    direction = np.where(total >= 0, 1.0, -1.0)
-    contribution = pull[kept].astype(np.float64) * direction[row_index]
-    value = X[row_index, feature_index].astype(np.float64)
+    n, k = ranked.contribution.shape
+    contribution = ranked.contribution.reshape(-1)
+    value = ranked.value.reshape(-1)
     magnitude = np.abs(contribution)
     level = (magnitude >= MEDIUM_IMPORTANCE).astype(np.int8) + (magnitude >= HIGH_IMPORTANCE).astype(np.int8)
     # dictionary-encoded strings: DuckDB decodes them, no string is copied per factor here
-    take = pa.array(feature_index.astype(np.int32))
+    take = pa.array(ranked.index.reshape(-1))
     factors = pa.StructArray.from_arrays(
         [pa.DictionaryArray.from_arrays(take, loaded.codes), pa.DictionaryArray.from_arrays(take, loaded.descriptions),
          pa.array(value, mask=np.isnan(value)), pa.array(contribution),
          pa.DictionaryArray.from_arrays(pa.array(level), _IMPORTANCE)],
         names=[f.name for f in FACTOR_TYPE],
     )
-    return pa.ListArray.from_arrays(pa.array(offsets), factors)
-
-
-def _ranked(loaded: LoadedModel, X: np.ndarray, k: int):
-    if k == 0:  # no factors asked for: only the total is needed
-        return loaded.contributions(X).sum(axis=1), np.empty((len(X), 0), np.float32), np.empty((len(X), 0), np.int64)
-    return loaded.ranked_factors(X, min(k, len(loaded.features)))
+    offsets = pa.array(np.arange(n, dtype=np.int32) * k)
+    return pa.ListViewArray.from_arrays(offsets, pa.array(ranked.count), factors)
 
 
 class Functions:
@@ -104,17 +92,13 @@ class Functions:
 
     def explain(self, model, version, vectors, feature_set, k):
         loaded = _model(self.catalog, model, version, feature_set)
-        X = _matrix(vectors, loaded)
-        return top_factors(loaded, X, *_ranked(loaded, X, _factor_count(k)))
+        return top_factors(loaded, loaded.ranked_factors(_matrix(vectors, loaded), _factor_count(k)))
 
     def score_run(self, model, version, vectors, feature_set, k):
         """Probability, score and factors in one pass of the reason-code graph (used by scoring runs)."""
         loaded = _model(self.catalog, model, version, feature_set)
-        X = _matrix(vectors, loaded)
-        total, pull, index = _ranked(loaded, X, _factor_count(k))
-        probability = 1.0 / (1.0 + np.exp(-(loaded.bias + total.astype(np.float64))))
-        factors = top_factors(loaded, X, total, pull, index)
+        ranked = loaded.ranked_factors(_matrix(vectors, loaded), _factor_count(k))
         return pa.StructArray.from_arrays(
-            [pa.array(probability), pa.array(loaded.scores(probability)), factors],
+            [pa.array(ranked.probability), pa.array(loaded.scores(ranked.probability)), top_factors(loaded, ranked)],
             names=["probability", "score", "influential_factors"],
         )
