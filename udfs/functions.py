@@ -24,6 +24,8 @@ FACTOR_TYPE = pa.struct([
 FACTORS_SQL_TYPE = "STRUCT(code VARCHAR, description VARCHAR, value DOUBLE, contribution DOUBLE, importance VARCHAR)[]"
 RUN_SQL_TYPE = f"STRUCT(probability DOUBLE, score INTEGER, influential_factors {FACTORS_SQL_TYPE})"
 _IMPORTANCE = pa.array(["low", "medium", "high"])
+_LEVELS = np.array([MEDIUM_IMPORTANCE, HIGH_IMPORTANCE])  # |contribution| at or above each: one level up
+_FACTOR_FIELDS = [f.name for f in FACTOR_TYPE]
 
 
 def _single(values: pa.ChunkedArray, what: str):
@@ -66,15 +68,16 @@ def top_factors(loaded: LoadedModel, ranked: RankedFactors) -> pa.ListViewArray:
     n, k = ranked.contribution.shape
     contribution = ranked.contribution.reshape(-1)
     value = ranked.value.reshape(-1)
-    magnitude = np.abs(contribution)
-    level = (magnitude >= MEDIUM_IMPORTANCE).astype(np.int8) + (magnitude >= HIGH_IMPORTANCE).astype(np.int8)
-    # dictionary-encoded strings: DuckDB decodes them, no string is copied per factor here
+    level = pa.array(np.searchsorted(_LEVELS, np.abs(contribution), side="right"))  # 0 low, 1 medium, 2 high
+    # dictionary-encoded strings: DuckDB decodes them, no string is copied per factor here. The
+    # indices are feature positions from the graph and levels 0-2, so Arrow need not check them.
     take = pa.array(ranked.index.reshape(-1))
     factors = pa.StructArray.from_arrays(
-        [pa.DictionaryArray.from_arrays(take, loaded.codes), pa.DictionaryArray.from_arrays(take, loaded.descriptions),
+        [pa.DictionaryArray.from_arrays(take, loaded.codes, safe=False),
+         pa.DictionaryArray.from_arrays(take, loaded.descriptions, safe=False),
          pa.array(value, mask=np.isnan(value)), pa.array(contribution),
-         pa.DictionaryArray.from_arrays(pa.array(level), _IMPORTANCE)],
-        names=[f.name for f in FACTOR_TYPE],
+         pa.DictionaryArray.from_arrays(level, _IMPORTANCE, safe=False)],
+        names=_FACTOR_FIELDS,
     )
     offsets = pa.array(np.arange(n, dtype=np.int32) * k)
     return pa.ListViewArray.from_arrays(offsets, pa.array(ranked.count), factors)
