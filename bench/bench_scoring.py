@@ -13,6 +13,9 @@ scores the same real demo feature rows. Steps, each repeated, medians, all in on
 * linear_udf / linear_sql — the logistic regression through cai_score vs its SQL macro
 * run_5m         — `cai_sql.score` on a 5M-row features table (fresh process: peak RSS)
 
+Each step is timed in wall-clock seconds and in the process's CPU seconds (all threads): the
+second is steadier on a shared machine, where neighbours steal time from whole rounds.
+
     .venv/bin/python bench/bench_scoring.py --rows 1000000 --run-rows 5000000 --repeat 3
 """
 
@@ -104,12 +107,14 @@ def in_process(db: Path, versions: dict, repeat: int) -> dict:
     }
     # rounds of every step in turn, so a slow spell on this shared machine hits all steps alike
     times: dict[str, list[float]] = {name: [] for name in steps}
+    cpu: dict[str, list[float]] = {name: [] for name in steps}  # the process's CPU seconds, all threads
     results = {}
     for _ in range(repeat):
         for name, step in steps.items():
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             results[name] = step()
             times[name].append(time.perf_counter() - started)
+            cpu[name].append(time.process_time() - cpu_started)
     # scikit-learn last and on its own: running it slows the queries that follow it in this process
     # by 10-15% for many seconds (measured with a 6 s pause between), which would tilt the ratios
     sklearn_times = []
@@ -118,6 +123,7 @@ def in_process(db: Path, versions: dict, repeat: int) -> dict:
         model.predict_proba(X.astype(np.float64))
         sklearn_times.append(time.perf_counter() - started)
     figures.update({name: statistics.median(values) for name, values in times.items()})
+    figures.update({f"{name}_cpu": statistics.median(values) for name, values in cpu.items()})
     figures["sklearn"] = statistics.median(sklearn_times)
     assert abs(results["sql_score"] - results["onnx_raw"]) < 1e-3 * n ** 0.5, results
     assert abs(results["linear_udf"] - results["linear_sql"]) < 1e-3 * n ** 0.5, results
@@ -178,8 +184,8 @@ def main() -> None:
             figures.update(json.loads(out.stdout.strip().splitlines()[-1]))
     n = figures["rows"]
     print(f"{n:,} rows × {figures['features']} features, {figures['threads']} threads; medians of {args.repeat}")
-    print("| step | median s | rows/s | ratio |")
-    print("|---|---:|---:|---|")
+    print("| step | median s | rows/s | CPU s | ratio (in brackets: of CPU s) |")
+    print("|---|---:|---:|---:|---|")
     lines = [
         ("onnxruntime on a numpy batch (trees)", "onnx_raw", None),
         ("scikit-learn predict_proba (same trees)", "sklearn", None),
@@ -195,10 +201,13 @@ def main() -> None:
         text = ""
         if ratio:
             text = f"{figures[ratio[0]] / figures[key]:.2f}{ratio[1]}"
-        print(f"| {label} | {figures[key]:.2f} | {n / figures[key]:,.0f} | {text} |")
+            if f"{key}_cpu" in figures:
+                text += f" ({figures[ratio[0] + '_cpu'] / figures[key + '_cpu']:.2f}×)"
+        cpu_text = f"{figures[key + '_cpu']:.2f}" if f"{key}_cpu" in figures else ""
+        print(f"| {label} | {figures[key]:.2f} | {n / figures[key]:,.0f} | {cpu_text} | {text} |")
     if "run_seconds" in figures:
         print(f"| scoring run, {figures['run_rows']:,} customers into cai_scores | {figures['run_seconds']:.2f} | "
-              f"{figures['run_rows'] / figures['run_seconds']:,.0f} | peak RSS {figures['peak_rss_gb']:.2f} GB "
+              f"{figures['run_rows'] / figures['run_seconds']:,.0f} | | peak RSS {figures['peak_rss_gb']:.2f} GB "
               f"({figures['setup_rss_gb']:.2f} GB before the run, building its input) |")
 
 

@@ -29,7 +29,10 @@ _FACTOR_FIELDS = [f.name for f in FACTOR_TYPE]
 
 
 def _single(values: pa.ChunkedArray, what: str):
-    distinct = pc.unique(values).to_pylist()
+    array = values.combine_chunks()
+    if len(array) and not array.null_count and pc.all(pc.equal(array, array[0])).as_py():
+        return array[0].as_py()  # the usual case, checked without hashing every row
+    distinct = pc.unique(array).to_pylist()
     if len(distinct) != 1:
         raise ScoringError(f"one query must score with one {what}; got {len(distinct)} ({', '.join(map(str, distinct[:5]))})")
     return distinct[0]
@@ -49,10 +52,10 @@ def _model(catalog: Catalog, model: pa.ChunkedArray, version: pa.ChunkedArray, f
 
 
 def _matrix(vectors: pa.ChunkedArray, loaded: LoadedModel) -> np.ndarray:
-    array = vectors.combine_chunks() if vectors.num_chunks != 1 else vectors.chunk(0)
+    array = vectors.combine_chunks()
     width = len(loaded.features)
-    lengths = pc.list_value_length(array)
-    if pc.min(lengths).as_py() != width or pc.max(lengths).as_py() != width:
+    if not (np.diff(array.offsets.to_numpy()) == width).all():
+        lengths = pc.list_value_length(array)
         raise ScoringError(f"{loaded.label} needs {width} features per row; got rows with "
                            f"{pc.min(lengths).as_py()}–{pc.max(lengths).as_py()}")
     values = array.flatten().to_numpy(zero_copy_only=False)
