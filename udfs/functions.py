@@ -28,8 +28,13 @@ _LEVELS = np.array([MEDIUM_IMPORTANCE, HIGH_IMPORTANCE])  # |contribution| at or
 _FACTOR_FIELDS = [f.name for f in FACTOR_TYPE]
 
 
+def _array(values: pa.ChunkedArray) -> pa.Array:
+    """The batch as one array (DuckDB hands over one chunk; combining even one would copy it)."""
+    return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+
+
 def _single(values: pa.ChunkedArray, what: str):
-    array = values.combine_chunks()
+    array = _array(values)
     if len(array) and not array.null_count and pc.all(pc.equal(array, array[0])).as_py():
         return array[0].as_py()  # the usual case, checked without hashing every row
     distinct = pc.unique(array).to_pylist()
@@ -52,7 +57,7 @@ def _model(catalog: Catalog, model: pa.ChunkedArray, version: pa.ChunkedArray, f
 
 
 def _matrix(vectors: pa.ChunkedArray, loaded: LoadedModel) -> np.ndarray:
-    array = vectors.combine_chunks()
+    array = _array(vectors)
     width = len(loaded.features)
     if not (np.diff(array.offsets.to_numpy()) == width).all():
         lengths = pc.list_value_length(array)
