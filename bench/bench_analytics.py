@@ -90,6 +90,16 @@ def ledger_at(directory: Path, customers: int, runs: int) -> Path:
     return db
 
 
+def add_ledger_arguments(parser: argparse.ArgumentParser, repeat: int) -> None:
+    """The options that choose the ledger a bench times (shared with the dashboard bench)."""
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--db", type=Path, help="Time an existing database (e.g. the demo's) instead of building one.")
+    parser.add_argument("--model", default=MODEL)
+    parser.add_argument("--workdir", type=Path, help="Keep the built ledger here (reused when present).")
+
+
 def refresh_views(db: Path) -> None:
     """Install this checkout's views and macros into the database (a reused ledger may predate them)."""
     import duckdb
@@ -149,12 +159,7 @@ def peak_rss_gb() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=8)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--db", type=Path, help="Time an existing database (e.g. the demo's) instead of building one.")
-    parser.add_argument("--model", default=MODEL)
-    parser.add_argument("--workdir", type=Path, help="Keep the built ledger here (reused when present).")
+    add_ledger_arguments(parser, repeat=3)
     parser.add_argument("--step", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:  # child process: time one query

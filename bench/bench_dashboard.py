@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_analytics import BASELINE, MODEL, ledger_at, peak_rss_gb, refresh_views  # noqa: E402
+from bench_analytics import BASELINE, add_ledger_arguments, ledger_at, peak_rss_gb, refresh_views  # noqa: E402
 
 STUB_MODEL = """INSERT INTO cai_models (model, version, created_at, model_type, algorithm, sha256, onnx, n_features, features,
                                    spec, metrics, auc, training_cutoffs, validation_cutoff)
@@ -63,12 +63,7 @@ def pages(model: str, customer: str, segment: str | None) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=8)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--db", type=Path, help="Time an existing database (e.g. the demo's) instead of building one.")
-    parser.add_argument("--model", default=MODEL)
-    parser.add_argument("--workdir", type=Path, help="Keep the built ledger here (reused when present).")
+    add_ledger_arguments(parser, repeat=5)
     args = parser.parse_args()
 
     import duckdb
