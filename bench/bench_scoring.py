@@ -14,7 +14,9 @@ scores the same real demo feature rows. Steps, each repeated, medians, all in on
 * run_5m         — `cai_sql.score` on a 5M-row features table (fresh process: peak RSS)
 
 Each step is timed in wall-clock seconds and in the process's CPU seconds (all threads): the
-second is steadier on a shared machine, where neighbours steal time from whole rounds.
+second is steadier on a shared machine, where neighbours steal time from whole rounds. Each ratio
+is the median of its per-round ratios (the two steps of a round run back to back, so a slow spell
+hits both), next to the ratio of the medians.
 
     .venv/bin/python bench/bench_scoring.py --rows 1000000 --run-rows 5000000 --repeat 3
 """
@@ -123,6 +125,7 @@ def in_process(db: Path, versions: dict, repeat: int) -> dict:
         model.predict_proba(X.astype(np.float64))
         sklearn_times.append(time.perf_counter() - started)
     figures.update({name: statistics.median(values) for name, values in times.items()})
+    figures["rounds"] = times  # each ratio is also taken round by round (steps of one round ran back to back)
     figures.update({f"{name}_cpu": statistics.median(values) for name, values in cpu.items()})
     figures["sklearn"] = statistics.median(sklearn_times)
     assert abs(results["sql_score"] - results["onnx_raw"]) < 1e-3 * n ** 0.5, results
@@ -184,7 +187,7 @@ def main() -> None:
             figures.update(json.loads(out.stdout.strip().splitlines()[-1]))
     n = figures["rows"]
     print(f"{n:,} rows × {figures['features']} features, {figures['threads']} threads; medians of {args.repeat}")
-    print("| step | median s | rows/s | CPU s | ratio (in brackets: of CPU s) |")
+    print("| step | median s | rows/s | CPU s | ratio: median of per-round ratios (in brackets: of median s; of CPU s) |")
     print("|---|---:|---:|---:|---|")
     lines = [
         ("onnxruntime on a numpy batch (trees)", "onnx_raw", None),
@@ -200,9 +203,10 @@ def main() -> None:
             continue
         text = ""
         if ratio:
-            text = f"{figures[ratio[0]] / figures[key]:.2f}{ratio[1]}"
-            if f"{key}_cpu" in figures:
-                text += f" ({figures[ratio[0] + '_cpu'] / figures[key + '_cpu']:.2f}×)"
+            rounds = figures["rounds"]
+            paired = statistics.median(base / this for base, this in zip(rounds[ratio[0]], rounds[key]))
+            text = (f"{paired:.2f}{ratio[1]} ({figures[ratio[0]] / figures[key]:.2f}×; "
+                    f"{figures[ratio[0] + '_cpu'] / figures[key + '_cpu']:.2f}×)")
         cpu_text = f"{figures[key + '_cpu']:.2f}" if f"{key}_cpu" in figures else ""
         print(f"| {label} | {figures[key]:.2f} | {n / figures[key]:,.0f} | {cpu_text} | {text} |")
     if "run_seconds" in figures:
