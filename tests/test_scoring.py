@@ -234,6 +234,18 @@ def test_functions_refuse_bad_rows_with_a_clear_error(scon, query, message):
         scon.sql(query).fetchall()
 
 
+@pytest.mark.parametrize("model, vector, message", [
+    ("CASE WHEN i < 3000 OR i % 2 = 0 THEN 'purchase_30d' ELSE 'nope' END", "f.feature_vector", "one query must score with one model; got 2"),
+    ("'purchase_30d'", "CASE WHEN i < 3000 THEN f.feature_vector ELSE f.feature_vector[:3] END", "needs .* features per row"),
+])
+def test_a_batch_that_differs_from_the_last_good_one_is_checked_again(scon, model, vector, message):
+    """The first batch passes and is remembered; a later batch with another model or width is still refused."""
+    query = f"""SELECT sum(cai_score({model}, {{'feature_vector': {vector}, 'feature_set': f.feature_set}}, 1))
+        FROM (SELECT *, row_number() OVER () AS i FROM cai_features_purchase_30d_v1(DATE '{DATE}'), range(8)) AS f"""
+    with pytest.raises(Exception, match=message):
+        scon.sql(query).fetchall()
+
+
 def test_rows_of_another_feature_list_name_the_missing_and_extra_features(scon):
     features = json.loads(rows(scon, "SELECT features FROM cai_models WHERE version = 2")[0][0])
     pretend = [{"name": "n_made_up_7d", "description": "x"}] + features[1:]

@@ -103,8 +103,14 @@ class LoadedModel:
             return self._sessions[kind]
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
-        outputs = self._session("model").run(None, {INPUT_NAME: X})
-        return next(o for o in outputs if isinstance(o, np.ndarray) and o.ndim == 2)[:, 1]
+        session = self._session("model")
+        (probabilities,) = session.run([self._probabilities_output], {INPUT_NAME: X})
+        return probabilities[:, 1]
+
+    @functools.cached_property
+    def _probabilities_output(self) -> str:
+        """The classifier's (n, 2) output (the other is the label, which scoring never reads)."""
+        return next(o.name for o in self._session("model").get_outputs() if len(o.shape) == 2)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         (result,) = self._session("explainer").run(None, {INPUT_NAME: X})
