@@ -39,11 +39,15 @@ def session(onnx: bytes) -> ort.InferenceSession:
     return ort.InferenceSession(onnx, options, providers=["CPUExecutionProvider"])
 
 
+def probabilities_output(sess: ort.InferenceSession) -> str:
+    """The name of a classifier's (n, 2) probabilities output (the other output is the label)."""
+    return next(o.name for o in sess.get_outputs() if len(o.shape) == 2)
+
+
 def onnx_probabilities(onnx: bytes, X: np.ndarray) -> np.ndarray:
     """P(class 1) from ONNX bytes for a float32 matrix."""
     sess = session(onnx)
-    outputs = sess.run(None, {INPUT_NAME: np.ascontiguousarray(X, dtype=np.float32)})
-    probabilities = next(o for o in outputs if isinstance(o, np.ndarray) and o.ndim == 2)
+    (probabilities,) = sess.run([probabilities_output(sess)], {INPUT_NAME: np.ascontiguousarray(X, dtype=np.float32)})
     return probabilities[:, 1]
 
 

@@ -23,7 +23,7 @@ import pyarrow as pa
 from cai_sql.database import table_exists
 from cai_sql.errors import CaiError
 from cai_sql.explain import with_top_factors
-from cai_sql.export import INPUT_NAME, session
+from cai_sql.export import INPUT_NAME, probabilities_output, session
 from cai_sql.sqlfiles import sql_text
 
 
@@ -109,8 +109,7 @@ class LoadedModel:
 
     @functools.cached_property
     def _probabilities_output(self) -> str:
-        """The classifier's (n, 2) output (the other is the label, which scoring never reads)."""
-        return next(o.name for o in self._session("model").get_outputs() if len(o.shape) == 2)
+        return probabilities_output(self._session("model"))
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         (result,) = self._session("explainer").run(None, {INPUT_NAME: X})
