@@ -317,12 +317,31 @@ def _stage_summary(con, as_of: dt.date, purchase: str, value: str, unit_days: fl
         raise ClvError("the database has no events table; load events with `cai ingest FILE` first")
     tree = parse_predicate(purchase, con.table("events").columns, "--purchase")
     check_boolean(con, tree, "events", "--purchase")
-    column = _value_column(con, value)
+    _stage_summary_of(con, as_of, tree, exp.column(ident(_value_column(con, value))), unit_days)
+    return tree.sql(DIALECT)
+
+
+def _stage_summary_of(con, as_of: dt.date, purchase: exp.Expression, value: exp.Expression, unit_days: float) -> None:
+    """The summary as of ``as_of`` of a checked purchase predicate tree and value expression, in a temp table."""
     summary = _substitute_all(sqlglot.parse_one(sql_text("clv_summary"), read=DIALECT), {
-        "__purchase__": tree, "__value__": exp.column(ident(column)),
+        "__purchase__": purchase, "__value__": value,
     })
     con.execute(create_temp_table_as(SUMMARY_TABLE, summary), {"as_of": as_of, "unit_days": unit_days})
-    return tree.sql(DIALECT)
+
+
+def fit_bgnbd_before(con, cutoff: dt.date, purchase: exp.Expression, unit: str = DEFAULT_UNIT) -> BgNbdParams | None:
+    """BG/NBD fitted on every customer's history of a (checked) event predicate before ``cutoff``, for
+    baselines and backtests; None when the data cannot identify the model (too few repeat customers,
+    no convergence)."""
+    _stage_summary_of(con, cutoff, purchase, exp.cast(exp.null(), "DOUBLE"), UNITS[unit])
+    counts = con.execute(sql_text("clv_summary_counts")).fetchall()[0]
+    if int(counts[0] or 0) < MIN_CUSTOMERS or int(counts[1] or 0) == 0:
+        return None
+    grouped = con.execute(sql_text("clv_summary_grouped")).fetchnumpy()
+    try:
+        return fit_bgnbd(grouped["frequency"], grouped["recency"], grouped["T"], grouped["customers"])
+    except ClvError:
+        return None
 
 
 def _number(value) -> float | None:

@@ -37,7 +37,8 @@ class Feature:
     name: str
     description: str
     kind: str  # count | recency | value_sum | custom_count | custom_recency | active_days | tenure | numeric | category
-    source: str | None = None  # event type, custom event name or profile attribute
+    #            | lifetime_days | lifetime_span | lifetime_age | lifetime_recency | lifetime_value | lifetime_mean_value | lifetime_gap
+    source: str | None = None  # event type, custom event name, profile attribute, or lifetime source (any, goal:N, custom:NAME)
     days: int | None = None
     level: str | None = None
 
@@ -54,28 +55,136 @@ def _windows(candidates: tuple[int, ...], lookback: int) -> list[int]:
     return [w for w in candidates if w <= lookback]
 
 
-def plan_features(con: duckdb.DuckDBPyConnection, spec: PredictionSpec, until) -> list[Feature]:
-    """Decide the feature list from the spec and the events before ``until`` (training data only)."""
+# Readable nouns for the standard XDM event types, for lifetime reason codes ("Purchase days ever").
+EVENT_NOUNS = {
+    "commerce.purchases": ("purchase", "purchases"),
+    "commerce.productViews": ("product view", "product views"),
+    "commerce.productListAdds": ("cart addition", "cart additions"),
+    "commerce.productListRemovals": ("cart removal", "cart removals"),
+    "commerce.productListOpens": ("cart open", "cart opens"),
+    "commerce.productListViews": ("cart view", "cart views"),
+    "commerce.checkouts": ("checkout", "checkouts"),
+    "web.webpagedetails.pageViews": ("page view", "page views"),
+    "web.webinteraction.linkClicks": ("link click", "link clicks"),
+    "application.launches": ("app launch", "app launches"),
+    "application.installs": ("app install", "app installs"),
+}
+ANY_EVENT = "any"
+
+
+@dataclass(frozen=True)
+class LifetimeSource:
+    """Events whose whole history before a cutoff becomes lifetime features: all events, a goal
+    condition, or a custom event. ``key`` is what a feature's ``source`` holds."""
+
+    key: str  # any | goal:N | custom:NAME
+    noun: str
+    plural: str
+
+
+def _event_type_of(condition: str) -> str | None:
+    """The event type of a goal condition of the form ``event_type = 'X'``, else None."""
+    try:
+        tree = sqlglot.parse_one(condition, read=DIALECT)
+    except sqlglot.errors.SqlglotError:
+        return None
+    if isinstance(tree, exp.EQ):
+        sides = (tree.this, tree.expression)
+        for column, literal in (sides, sides[::-1]):
+            if isinstance(column, exp.Column) and column.name.lower() == "event_type" and isinstance(literal, exp.Literal) \
+                    and literal.is_string:
+                return literal.this
+    return None
+
+
+def lifetime_sources(spec: PredictionSpec) -> list[LifetimeSource]:
+    """All events, each goal condition (named after its event type when it is ``event_type = 'X'``),
+    and each custom event; a goal condition repeated verbatim counts once."""
+    sources = [LifetimeSource(ANY_EVENT, "event", "events")]
+    seen = set()
+    several = len(spec.goal.conditions) > 1
+    for index, condition in enumerate(spec.goal.conditions):
+        if condition in seen:
+            continue
+        seen.add(condition)
+        event_type = _event_type_of(condition)
+        if event_type is not None:
+            noun, plural = EVENT_NOUNS.get(event_type, (f"{event_type} event", f"{event_type} events"))
+        else:
+            noun = f"goal event {index + 1}" if several else "goal event"
+            plural = f"{noun}s"
+        sources.append(LifetimeSource(f"goal:{index}", noun, plural))
+    for custom in spec.custom_events:
+        sources.append(LifetimeSource(f"custom:{custom.name}", f"{custom.name} event", f"{custom.name} events"))
+    return sources
+
+
+def _lifetime_features(spec: PredictionSpec, has_value: bool) -> list[Feature]:
+    """Point-in-time features over all history before the cutoff (no lookback limit, no history needed)."""
+    features = []
+    for source in lifetime_sources(spec):
+        s = "event" if source.key == ANY_EVENT else slug(source.noun)
+        noun, plural = source.noun, source.plural
+        if source.key == ANY_EVENT:  # days since the first event is tenure_days
+            rows = [("days", "Active days ever"), ("span", "Days from first to last event"),
+                    ("recency", "Days since last event"), ("gap", "Mean days between active days")]
+            if has_value:
+                rows += [("value", "Total value of all events"), ("mean_value", "Mean value per active day")]
+        else:
+            rows = [("days", f"{noun[0].upper()}{noun[1:]} days ever"), ("span", f"Days from first to last {noun}"),
+                    ("age", f"Days since first {noun}"), ("recency", f"Days since last {noun}"),
+                    ("gap", f"Mean days between {plural}")]
+            if has_value:
+                rows += [("value", f"Total {noun} value"), ("mean_value", f"Mean {noun} value")]
+        for measure, description in rows:
+            features.append(Feature(f"lt_{s}_{measure}", description, f"lifetime_{measure}", source.key))
+    return features
+
+
+def windowed_drops(spec: PredictionSpec, history_days: int | None) -> list[str]:
+    """Notes for the windowed features left out because their window does not fit in ``history_days``
+    (the history before the earliest training cutoff)."""
+    if history_days is None or history_days >= spec.lookback_days:
+        return []
+    notes = [f"counts over {w} days" for w in COUNT_WINDOWS if history_days < w <= spec.lookback_days]
+    notes += [f"value sums over {w} days" for w in VALUE_WINDOWS if history_days < w <= spec.lookback_days]
+    notes.append(f"days since last (capped at the {spec.lookback_days}-day lookback) and active days in the lookback")
+    return [f"left out windowed features that need more history than the {history_days} days before the earliest "
+            f"training cutoff: {', '.join(notes)}; lifetime features cover them"]
+
+
+def plan_features(con: duckdb.DuckDBPyConnection, spec: PredictionSpec, until, history_days: int | None = None) -> list[Feature]:
+    """Decide the feature list from the spec and the events before ``until`` (training data only).
+
+    ``history_days``: the days of data before the earliest training cutoff; a windowed feature
+    whose window is longer is left out (see :func:`windowed_drops`), lifetime features never are.
+    """
     types = con.execute(sql_text("event_types_present"), {"until": until, "limit": MAX_EVENT_TYPES}).fetchall()
     if not types:
         raise CaiError(f"{spec.source}: no events before {until}; the data does not cover the training period")
+    fits = spec.lookback_days if history_days is None else min(spec.lookback_days, history_days)
+    whole_lookback = fits >= spec.lookback_days
     features: list[Feature] = []
-    counts = _windows(COUNT_WINDOWS, spec.lookback_days)
-    values = _windows(VALUE_WINDOWS, spec.lookback_days)
+    counts = _windows(COUNT_WINDOWS, fits)
+    values = _windows(VALUE_WINDOWS, fits)
     for event_type, has_value in types:
         s = slug(event_type)
         for days in counts:
             features.append(Feature(f"n_{s}_{days}d", f"Count of {event_type} in last {days} days", "count", event_type, days))
-        features.append(Feature(f"days_since_{s}", f"Days since last {event_type}", "recency", event_type))
+        if whole_lookback:
+            features.append(Feature(f"days_since_{s}", f"Days since last {event_type}", "recency", event_type))
         if has_value:
             for days in values:
                 features.append(Feature(f"value_{s}_{days}d", f"Sum of value of {event_type} in last {days} days", "value_sum", event_type, days))
     for custom in spec.custom_events:
         for days in counts:
             features.append(Feature(f"n_custom_{custom.name}_{days}d", f"Count of {custom.name} in last {days} days", "custom_count", custom.name, days))
-        features.append(Feature(f"days_since_custom_{custom.name}", f"Days since last {custom.name}", "custom_recency", custom.name))
-    features.append(Feature(f"active_days_{spec.lookback_days}d", f"Distinct active days in last {spec.lookback_days} days", "active_days"))
+        if whole_lookback:
+            features.append(Feature(f"days_since_custom_{custom.name}", f"Days since last {custom.name}", "custom_recency", custom.name))
+    if whole_lookback:
+        features.append(Feature(f"active_days_{spec.lookback_days}d", f"Distinct active days in last {spec.lookback_days} days", "active_days"))
     features.append(Feature("tenure_days", "Days since first event", "tenure"))
+    features += _lifetime_features(spec, any(has_value for _, has_value in types))
     for name in spec.numeric_attributes:
         features.append(Feature(f"attr_{slug(name)}", f"Profile {name}", "numeric", name))
     for name in spec.categorical_attributes:
@@ -304,10 +413,78 @@ def _recently_active(spec: PredictionSpec) -> exp.Expression:
     return exp.or_(*terms)
 
 
+def _lifetime_index(spec: PredictionSpec) -> dict[str, int]:
+    return {source.key: k for k, source in enumerate(lifetime_sources(spec))}
+
+
+def _lifetime_flag(key: str, spec: PredictionSpec, parsed: "ParsedPredicates") -> exp.Expression:
+    if key.startswith("goal:"):
+        return _false_flag(parsed.goal[int(key.split(":", 1)[1])])
+    names = [c.name for c in spec.custom_events]
+    return _false_flag(parsed.custom_events[names.index(key.split(":", 1)[1])])
+
+
+def _day_columns(spec: PredictionSpec, parsed: "ParsedPredicates") -> list[exp.Expression]:
+    """Per customer and day: the value of all events, and per lifetime source whether it occurred and its value."""
+    value = exp.column("value", table="e")
+    columns = [exp.alias_(exp.Sum(this=value), "_s0_value")]
+    for k, source in enumerate(lifetime_sources(spec)):
+        if source.key == ANY_EVENT:
+            continue
+        flag = _lifetime_flag(source.key, spec, parsed)
+        columns.append(exp.alias_(exp.func("bool_or", flag), f"_s{k}"))
+        columns.append(exp.alias_(_filtered(exp.Sum(this=value.copy()), flag.copy()), f"_s{k}_value"))
+    return columns
+
+
+def _lifetime_aggregates(spec: PredictionSpec) -> list[exp.Expression]:
+    """Per customer and cutoff, over the event days before the cutoff: per source, its days, first and
+    last day and value."""
+    day = exp.column("day", table="d")
+    aggregates = []
+    for k, source in enumerate(lifetime_sources(spec)):
+        flag = None if source.key == ANY_EVENT else exp.column(f"_s{k}", table="d")
+        aggregates += [
+            exp.alias_(_filtered(exp.Count(this=exp.Star()), flag), f"_l{k}_days"),
+            exp.alias_(_filtered(exp.Min(this=day.copy()), flag), f"_l{k}_first"),
+            exp.alias_(_filtered(exp.Max(this=day.copy()), flag), f"_l{k}_last"),
+            exp.alias_(exp.Sum(this=exp.column(f"_s{k}_value", table="d")), f"_l{k}_value"),
+        ]
+    return aggregates
+
+
+def _lifetime_output(feature: Feature, spec: PredictionSpec) -> exp.Expression:
+    """A lifetime feature from its source's days, first and last day and value (NULL when the customer
+    has no such event, except counts and totals, which are 0)."""
+    k = _lifetime_index(spec)[feature.source]
+    days, first, last, total = (exp.column(f"_l{k}_{part}", table="l") for part in ("days", "first", "last", "value"))
+    cutoff = exp.column("cutoff", table="l")
+    measure = feature.kind.removeprefix("lifetime_")
+    if measure == "days":
+        return exp.func("coalesce", days, _number(0))
+    if measure == "span":
+        return exp.Sub(this=last, expression=first)
+    if measure == "age":
+        return exp.Sub(this=cutoff, expression=first)
+    if measure == "recency":
+        return exp.Sub(this=cutoff, expression=last)
+    if measure == "value":
+        return exp.func("coalesce", total, _number(0))
+    if measure == "mean_value":
+        return exp.Div(this=exp.cast(total, "DOUBLE"), expression=exp.func("nullif", days, _number(0)))
+    # gap: the mean of the gaps between consecutive event days = span / (days - 1)
+    return exp.Div(this=exp.cast(exp.paren(exp.Sub(this=last, expression=first)), "DOUBLE"),
+                   expression=exp.func("nullif", exp.Sub(this=days.copy(), expression=_number(1)), _number(0)))
+
+
 def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], windows: dict[str, list[int]],
                 one_cutoff: bool = False) -> exp.Expression:
     custom_names = [c.name for c in spec.custom_events]
-    if feature.kind == "recency" and one_cutoff:
+    if feature.kind.startswith("lifetime_"):
+        return exp.alias_(exp.cast(_lifetime_output(feature, spec), "DOUBLE"), feature.name, quoted=True)
+    if feature.kind == "tenure":  # days since the first event before the cutoff
+        value = exp.Sub(this=exp.column("cutoff", table="l"), expression=exp.column(f"_l{_lifetime_index(spec)[ANY_EVENT]}_first", table="l"))
+    elif feature.kind == "recency" and one_cutoff:
         stem = _source_key(feature, codes, custom_names)
         value = exp.func("coalesce", exp.column(f"_{stem}_last", table="a"), _number(spec.lookback_days + 1))
     elif feature.kind == "active_days" and one_cutoff:
@@ -316,10 +493,6 @@ def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], window
         value = days[0]
         for term in days[1:]:
             value = exp.Add(this=value, expression=term)
-    elif feature.kind == "tenure" and one_cutoff:
-        # the first event before the lookback, else the oldest one in it
-        before = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("first_day", table="f"))
-        value = exp.func("coalesce", before, exp.column("oldest_age", table="a"))
     elif feature.kind == "count":
         shared, per_sum = _type_count_layout(windows, codes)
         position = codes.index(feature.source)
@@ -349,9 +522,7 @@ def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], window
         stem = _source_key(feature, codes, custom_names)
         value = exp.func("coalesce", exp.column(f"_{stem}_v{feature.days}", table="a"), _number(0))
     elif feature.kind == "active_days":
-        value = exp.BitwiseAnd(this=exp.column("active_days", table="a"), expression=_number(DAYS_MASK))
-    elif feature.kind == "tenure":
-        value = exp.Sub(this=exp.column("cutoff", table="a"), expression=exp.column("_cai_first_day", table="p"))
+        value = exp.func("coalesce", exp.BitwiseAnd(this=exp.column("active_days", table="a"), expression=_number(DAYS_MASK)), _number(0))
     elif feature.kind == "numeric":
         value = exp.column(ident(feature.source), table="p")
     else:  # category: 1 when the attribute has this level, else 0 (unknown and NULL levels too)
@@ -416,11 +587,24 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
     eligibility = [exp.func("bool_or", exp.column(f"eligible_{i}", table="w")) for i in range(len(parsed.eligibility_events))]
     profile_filter = [exp.func("coalesce", exp.paren(qualify(tree, "p")), exp.false()) for tree in parsed.eligibility_profiles]
     windows = _count_windows(features, codes, [c.name for c in spec.custom_events])
+    active_days = spec.lookback_days if spec.all_history_eligible else spec.active_days
+    if spec.all_history_eligible:
+        recently_active = exp.true()
+    elif one_cutoff:
+        recently_active = _recently_active(spec)
+    else:
+        recently_active = _substitute(sqlglot.parse_one(
+            "(sum(1 + (CAST(w.age <= __active_days__ AS BIGINT) << 21)) FILTER (WHERE w.opens_day) >> 21) > 0", read=DIALECT),
+            {"__active_days__": _number(active_days)}, {})
+    # customers with no event in the lookback are eligible only when every event counts (active_days = "all")
+    # and no eligibility predicate needs a lookback event
+    in_lookback = exp.Not(this=exp.Is(this=exp.column("customer_id", table="a"), expression=exp.null()))
     values = {
         "__lookback__": _number(spec.lookback_days),
-        "__active_days__": _number(spec.active_days),
-        "__recently_active__": _recently_active(spec),
+        "__active_days__": _number(active_days),
+        "__recently_active__": recently_active,
         "__eligibility__": exp.and_(*eligibility) if eligibility else exp.true(),
+        "__eligible__": exp.true() if spec.all_history_eligible and not eligibility else in_lookback,
         "__profile_filter__": exp.and_(*profile_filter) if profile_filter else exp.true(),
         "__profiles__": _profiles_source(has_profiles),
         "__event_types__": exp.Array(expressions=[exp.Literal.string(t) for t in codes] or [exp.Literal.string("")]),
@@ -428,6 +612,8 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
     lists = {
         "__event_flags__": flag_list,
         "__aggregates__": aggregates or [exp.alias_(exp.Count(this=exp.Star()), "_events")],
+        "__day_columns__": _day_columns(spec, parsed),
+        "__lifetime__": _lifetime_aggregates(spec),
         "__features__": [_output_for(f, spec, codes, windows, one_cutoff=one_cutoff) for f in features],
     }
     return _render("cai_features_at" if one_cutoff else "cai_features", macro_name, cutoffs_table, values, lists)

@@ -24,6 +24,7 @@ NUMERIC_PROFILE_TYPES = {
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 MAX_LOOKBACK_DAYS = 365
 DEFAULT_ACTIVE_DAYS = 45
+ALL_HISTORY = "all"  # eligibility.active_days: anyone with an event before the cutoff
 
 
 class SpecError(CaiError):
@@ -54,7 +55,7 @@ class PredictionSpec:
     goal: Goal
     model_type: str = "conversion"  # or "churn"
     lookback_days: int = 90
-    active_days: int = DEFAULT_ACTIVE_DAYS
+    active_days: int | str = DEFAULT_ACTIVE_DAYS  # or ALL_HISTORY
     eligibility_events: tuple[str, ...] = ()
     eligibility_profiles: tuple[str, ...] = ()
     custom_events: tuple[CustomEvent, ...] = ()
@@ -73,8 +74,14 @@ class PredictionSpec:
 
     @property
     def history_days(self) -> int:
-        """History needed before a cutoff for its features: max(lookback, 30 days)."""
+        """History that the windowed features need before a cutoff: max(lookback, 30 days).
+        Lifetime features need none; windows that do not fit are dropped from the plan."""
         return max(self.lookback_days, 30)
+
+    @property
+    def all_history_eligible(self) -> bool:
+        """Eligible: anyone with an event before the cutoff (``active_days = "all"``)."""
+        return self.active_days == ALL_HISTORY
 
 
 TOP_LEVEL_KEYS = {"name", "model_type", "lookback_days", "goal", "eligibility", "custom_events", "attributes", "training"}
@@ -162,7 +169,12 @@ def spec_from_dict(data: dict, source: str = "<python>") -> PredictionSpec:
     window = _int(problems, goal_data, "window_days", "goal.window_days", 30, 1, 365)
 
     eligibility = sections["eligibility"]
-    active_days = _int(problems, eligibility, "active_days", "eligibility.active_days", DEFAULT_ACTIVE_DAYS, 1, MAX_LOOKBACK_DAYS)
+    if eligibility.get("active_days") == ALL_HISTORY:
+        active_days: int | str = ALL_HISTORY
+    else:
+        active_days = _int(problems, eligibility, "active_days", "eligibility.active_days", DEFAULT_ACTIVE_DAYS, 1, MAX_LOOKBACK_DAYS)
+        if problems.items and problems.items[-1].startswith("eligibility.active_days:"):
+            problems.items[-1] += f' or "{ALL_HISTORY}" (anyone with an event before the cutoff)'
 
     custom = []
     raw_custom = data.get("custom_events", [])
@@ -205,7 +217,7 @@ def spec_from_dict(data: dict, source: str = "<python>") -> PredictionSpec:
         min_negatives=_int(problems, training, "min_negatives", "training.min_negatives", 500, 1, 10**9),
         source=source,
     )
-    if spec.active_days > spec.lookback_days:
+    if not spec.all_history_eligible and spec.active_days > spec.lookback_days:
         problems.add("eligibility.active_days", f"{spec.active_days} exceeds lookback_days ({spec.lookback_days}); features and eligibility only see the lookback")
     overlap = set(spec.numeric_attributes) & set(spec.categorical_attributes)
     if overlap:

@@ -6,8 +6,9 @@
 -- (cutoff_date when rendered as a macro).
 -- Point in time: features see only events with cutoff - lookback_days <= ts < cutoff, where a
 -- cutoff date means midnight UTC at its start; tenure uses the customer's first event, which is
--- before the cutoff for every customer listed. Eligible: at least one event in the last
--- active_days days before the cutoff, every eligibility event predicate met by some event in the
+-- before the cutoff for every customer listed; lifetime features see every event before the
+-- cutoff. Eligible: at least one event in the last active_days days before the cutoff (any event
+-- before it when active_days = "all"), every eligibility event predicate met by some event in the
 -- lookback, and every profile predicate true.
 -- One shared pass: the events of the span every lookback covers are read once, typed (the event
 -- type's position in the model's event-type list, the predicate flags) and marked by two window
@@ -17,14 +18,19 @@
 -- turn the per-cutoff work into sums: an event is its type's latest before a cutoff when the next
 -- one of that type is on or after the cutoff (days since last = its age), and it opens an active
 -- day when the previous event is on an earlier day (distinct active days = such events).
--- Per customer, the first event and the profile are joined once, into the materialized
--- customers (its _cai_ columns are reserved), so each snapshot row probes one hash table, not two.
+-- Lifetime features see every event before the cutoff (no lookback): events are grouped per
+-- customer and day once (per lifetime source: whether it occurred, its value), and the days meet
+-- every later cutoff; per source, the count of days, the first and last day and the value give
+-- event days ever, first-to-last span, age, days since last, total and mean value and mean gap.
+-- Every customer with an event before the cutoff has a lifetime row; the lookback aggregates are
+-- joined to it, and __eligible__ keeps those the eligibility rules admit.
 -- Placeholders, substituted on the syntax tree by cai_sql.features (never by text):
 --   __cutoffs__ the cutoff dates (one row in the macro, a table in training); __lookback__,
 --   __active_days__ integers; __event_types__ the model's event types (a list literal);
 --   __event_flags__ per-event predicate flags; __aggregates__ the per-source aggregates;
---   __eligibility__ the event-predicate condition; __features__ the output columns;
---   __profile_filter__ the profile predicates; __profiles__ the profiles table (an empty
+--   __eligibility__ the event-predicate condition; __recently_active__ the active_days condition;
+--   __eligible__ whether a lookback row is needed; __day_columns__ the per-day lifetime columns;
+--   __lifetime__ the lifetime aggregates; __features__ the output columns; __profile_filter__ the profile predicates; __profiles__ the profiles table (an empty
 --   relation when none was loaded).
 CREATE OR REPLACE MACRO __macro__(cutoff_date) AS TABLE
 WITH cutoffs AS (
@@ -62,20 +68,22 @@ aggregated AS (
            __aggregates__
     FROM windowed AS w
     GROUP BY w.customer_id, w.cutoff
-    HAVING (sum(1 + (CAST(w.age <= __active_days__ AS BIGINT) << 21)) FILTER (WHERE w.opens_day) >> 21) > 0
-       AND __eligibility__
+    HAVING __recently_active__ AND __eligibility__
 ),
-first_seen AS (
-    SELECT e.customer_id, CAST(min(e.ts) AS DATE) AS first_day
+event_days AS (
+    SELECT e.customer_id, CAST(e.ts AS DATE) AS day, __day_columns__
     FROM events AS e
-    GROUP BY e.customer_id
+    WHERE e.ts < (SELECT s.last_cutoff FROM span AS s)
+    GROUP BY e.customer_id, CAST(e.ts AS DATE)
 ),
-customers AS MATERIALIZED (
-    SELECT f.customer_id AS _cai_customer_id, f.first_day AS _cai_first_day, p.*
-    FROM first_seen AS f
-    LEFT JOIN __profiles__ AS p ON p.customer_id = f.customer_id
+lifetime AS (
+    SELECT d.customer_id, c.cutoff, __lifetime__
+    FROM event_days AS d
+    JOIN cutoffs AS c ON d.day < c.cutoff
+    GROUP BY d.customer_id, c.cutoff
 )
-SELECT a.customer_id, a.cutoff, __features__
-FROM aggregated AS a
-JOIN customers AS p ON p._cai_customer_id = a.customer_id
-WHERE __profile_filter__;
+SELECT l.customer_id, l.cutoff, __features__
+FROM lifetime AS l
+LEFT JOIN aggregated AS a ON a.customer_id = l.customer_id AND a.cutoff = l.cutoff
+LEFT JOIN __profiles__ AS p ON p.customer_id = l.customer_id
+WHERE __eligible__ AND __profile_filter__;

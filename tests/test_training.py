@@ -66,7 +66,14 @@ def test_registers_model_with_hash_features_and_metrics(trained):
     for key in ("auc", "pr_auc", "log_loss", "brier", "deciles", "calibration", "class_balance", "training_window", "candidates"):
         assert key in record.metrics
     assert set(record.metrics["candidates"]) == {"hist_gradient_boosting", "logistic_regression"}
-    assert record.metrics["auc"] == max(record.metrics["candidates"].values())
+    # chosen on the inner time split of the training cutoffs, never on the validation rows
+    search = record.metrics["model_search"]
+    assert record.metrics["auc"] == record.metrics["candidates"][record.algorithm]
+    assert len(search["tried"]) == 5 and "compared at" in search["split"]
+    best_inner = max(search["tried"], key=lambda t: t["inner_auc"])
+    assert record.algorithm == best_inner["algorithm"]
+    assert set(record.metrics["baselines"]) == {"recency", "rfm_logistic", "bgnbd"}
+    assert all(0.5 < v < 1 for v in record.metrics["baselines"].values())
     assert record.metrics["parity_max_abs_difference"] <= 1e-5
     assert 0.7 < record.auc < 0.95
     assert result.oracle_auc is not None and result.record.auc >= 0.85 * result.oracle_auc
@@ -167,8 +174,8 @@ def test_goal_that_no_event_matches(tcon):
 
 
 def test_window_longer_than_the_data(tcon):
-    refused(tcon, {**PURCHASE, "goal": {"any_of": ["event_type = 'commerce.purchases'"], "window_days": 200}}, TrainingError,
-            r"the events cover 425 days \(2025-09-02 … 2026-10-31\) but one training and one validation snapshot need 490")
+    refused(tcon, {**PURCHASE, "goal": {"any_of": ["event_type = 'commerce.purchases'"], "window_days": 210}}, TrainingError,
+            r"the events cover 425 days \(2025-09-02 … 2026-10-31\) but one training and one validation snapshot need 434: 14 days of history")
 
 
 def test_too_few_examples(tcon):
@@ -272,6 +279,6 @@ def test_parity_failure_of_the_best_candidate_falls_back(tcon, monkeypatch):
     monkeypatch.setattr(training_module, "export", export_refusing_the_first)
     result = train(tcon, spec_from_dict({**PURCHASE, "attributes": {}}), now=NOW)
     candidates = result.record.metrics["candidates"]
-    best, runner_up = sorted(candidates, key=candidates.get, reverse=True)
+    best, runner_up = list(result.record.metrics["model_search"]["chosen"])  # inner-split order
     assert result.record.algorithm == runner_up and result.record.auc == candidates[runner_up]
     assert result.warnings[0].startswith(f"{best} (validation AUC {candidates[best]:.3f}) was not kept")
