@@ -38,6 +38,7 @@ class Feature:
     description: str
     kind: str  # count | recency | value_sum | custom_count | custom_recency | active_days | tenure | numeric | category
     #            | lifetime_days | lifetime_span | lifetime_age | lifetime_recency | lifetime_value | lifetime_mean_value | lifetime_gap
+    #            | lifetime_idle_share | lifetime_rate
     source: str | None = None  # event type, custom event name, profile attribute, or lifetime source (any, goal:N, custom:NAME)
     days: int | None = None
     level: str | None = None
@@ -127,13 +128,17 @@ def _lifetime_features(spec: PredictionSpec, has_value: bool) -> list[Feature]:
         noun, plural = source.noun, source.plural
         if source.key == ANY_EVENT:  # days since the first event is tenure_days
             rows = [("days", "Active days ever"), ("span", "Days from first to last event"),
-                    ("recency", "Days since last event"), ("gap", "Mean days between active days")]
+                    ("recency", "Days since last event"), ("gap", "Mean days between active days"),
+                    ("idle_share", "Share of the customer's life since the last event"),
+                    ("rate", "Active days per 30 days since the first event")]
             if has_value:
                 rows += [("value", "Total value of all events"), ("mean_value", "Mean value per active day")]
         else:
             rows = [("days", f"{noun[0].upper()}{noun[1:]} days ever"), ("span", f"Days from first to last {noun}"),
                     ("age", f"Days since first {noun}"), ("recency", f"Days since last {noun}"),
-                    ("gap", f"Mean days between {plural}")]
+                    ("gap", f"Mean days between {plural}"),
+                    ("idle_share", f"Share of the time since the first {noun} without one"),
+                    ("rate", f"{noun[0].upper()}{noun[1:]} days per 30 days since the first")]
             if has_value:
                 rows += [("value", f"Total {noun} value"), ("mean_value", f"Mean {noun} value")]
         for measure, description in rows:
@@ -472,6 +477,12 @@ def _lifetime_output(feature: Feature, spec: PredictionSpec) -> exp.Expression:
         return exp.func("coalesce", total, _number(0))
     if measure == "mean_value":
         return exp.Div(this=exp.cast(total, "DOUBLE"), expression=exp.func("nullif", days, _number(0)))
+    if measure == "idle_share":  # days since last / days since first: 0 = active on the cutoff's eve, 1 = never again
+        return exp.Div(this=exp.cast(exp.paren(exp.Sub(this=cutoff, expression=last)), "DOUBLE"),
+                       expression=exp.paren(exp.Sub(this=cutoff.copy(), expression=first)))
+    if measure == "rate":  # event days per 30 days of life: calendar-free where counts and ages drift
+        return exp.Div(this=exp.Mul(this=exp.cast(days, "DOUBLE"), expression=_number(30)),
+                       expression=exp.paren(exp.Sub(this=cutoff.copy(), expression=first)))
     # gap: the mean of the gaps between consecutive event days = span / (days - 1)
     return exp.Div(this=exp.cast(exp.paren(exp.Sub(this=last, expression=first)), "DOUBLE"),
                    expression=exp.func("nullif", exp.Sub(this=days.copy(), expression=_number(1)), _number(0)))

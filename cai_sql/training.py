@@ -187,20 +187,23 @@ def _sample(mask: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarra
 
 def _inner_split(data: Snapshots, train_cutoffs: list[dt.date], window: int) -> tuple[np.ndarray, np.ndarray, str]:
     """Rows to fit and rows to compare candidates on, inside the training rows only: the newest training
-    cutoff against the cutoffs whose label windows end before it (else all older ones); with a single
-    training cutoff, a seeded 80/20 split of its customers."""
+    cutoff against the cutoffs whose label windows end before it. When no cutoff is that old (label
+    windows that overlap would reward memorising one period), a seeded 20% of the customers, at every
+    training cutoff, against the others."""
     rng = np.random.default_rng(0)
     is_train = data.role("train")
     newest = max(train_cutoffs)
-    older = [c for c in train_cutoffs if c <= newest - dt.timedelta(days=window)] or [c for c in train_cutoffs if c < newest]
+    older = [c for c in train_cutoffs if c <= newest - dt.timedelta(days=window)]
     if older:
         fit = is_train & np.isin(data.cutoffs, older)
         check = is_train & (data.cutoffs == newest)
         how = f"fit on {len(older)} older training cutoffs, compared at {newest}"
     else:
-        held = rng.random(data.y.size) < 0.2
-        fit, check = is_train & ~held, is_train & held
-        how = "one training cutoff: compared on a seeded 20% of its customers"
+        customers = np.unique(data.customers[is_train])
+        held = set(customers[rng.random(customers.size) < 0.2].tolist())
+        in_held = np.fromiter((c in held for c in data.customers), dtype=bool, count=data.customers.size)
+        fit, check = is_train & ~in_held, is_train & in_held
+        how = "no training cutoff a goal window older than the newest: compared on a seeded 20% of the customers"
     return _sample(fit, SEARCH_ROWS, rng), _sample(check, SEARCH_ROWS // 4, rng), how
 
 
