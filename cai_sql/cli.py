@@ -215,14 +215,45 @@ def ingest_command(path: Path, db: Path, profiles: bool, fmt: str | None, mappin
 @click.argument("spec_path", metavar="SPEC.toml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--algorithm", "algorithms", multiple=True, type=click.Choice(ALGORITHMS),
               help="Only fit these candidates (repeatable) [default: both, keep the better].")
+@click.option("--as-of", "as_of", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Train as if today were this date: only events before it; the validation window ends there.")
 @db_option
-def train_command(spec_path: Path, algorithms: tuple[str, ...], db: Path) -> None:
+def train_command(spec_path: Path, algorithms: tuple[str, ...], as_of: dt.datetime | None, db: Path) -> None:
     """Train a prediction from a spec, export it to ONNX and register it."""
-    result = train(db, spec_path, reporter=RichReporter(), algorithms=algorithms or None)
+    result = train(db, spec_path, reporter=RichReporter(), algorithms=algorithms or None,
+                   as_of=as_of.date() if as_of else None)
     console.print(result.summary(), highlight=False)
+    baselines = result.record.metrics.get("baselines") or {}
+    if baselines:
+        console.print("Baselines on the same validation rows: "
+                      + ", ".join(f"{name} AUC {value:.3f}" for name, value in baselines.items()), highlight=False)
     names = macro_names(result.record.model, result.record.version)
     console.print(f"Registered in {db}: cai_models, macros {names['features']}(cutoff_date) and "
                   f"{names['labels']}(cutoff_date). Card: cai models show {result.record.model} --db {db}", highlight=False)
+
+
+@main.command(name="backtest")
+@click.argument("spec_path", metavar="SPEC.toml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--at", "dates", multiple=True, required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Backtest date (repeatable): train on the events before it, score at it, measure the window after it.")
+@click.option("--algorithm", "algorithms", multiple=True, type=click.Choice(ALGORITHMS),
+              help="Only consider these candidates (repeatable) [default: both].")
+@db_option
+def backtest_command(spec_path: Path, dates: tuple[dt.datetime, ...], algorithms: tuple[str, ...], db: Path) -> None:
+    """Train as of each date, score every eligible customer at it and compare with what happened (model and baselines)."""
+    from .backtest import backtest
+
+    result = backtest(db, spec_path, [d.date() for d in dates], reporter=RichReporter(), algorithms=algorithms or None)
+    table = Table("date", "scorer", "algorithm", "customers", "positives", "AUC", "top-decile lift", "Brier",
+                  title=f"Backtest {result.backtest_id} of {result.model} ({result.window_days}-day window)")
+    for date, scorer, algorithm, n, positives, auc_value, lift, brier in result.table():
+        table.add_row(str(date), scorer, algorithm, f"{n:,}", f"{positives:,}", _fmt(auc_value, 3), _fmt(lift, 2), _fmt(brier, 4))
+    console.print(table)
+    console.print(f"Rows kept in cai_backtests (backtest_id = {result.backtest_id}); the registry is unchanged.", highlight=False)
+
+
+def _fmt(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
 
 
 @main.command(name="score")

@@ -158,6 +158,17 @@ def windowed_drops(spec: PredictionSpec, history_days: int | None) -> list[str]:
             f"training cutoff: {', '.join(notes)}; lifetime features cover them"]
 
 
+def clv_features(spec: PredictionSpec) -> list[Feature]:
+    """BG/NBD P(alive) and expected goal events in the goal window, from the goal's first condition."""
+    source = next(s for s in lifetime_sources(spec) if s.key.startswith("goal:"))
+    window = spec.goal.window_days
+    return [
+        Feature("clv_p_alive", f"Chance the customer still makes {source.plural} (BG/NBD)", "clv_p_alive", source.key),
+        Feature(f"clv_expected_{window}d", f"Expected {source.plural} in the next {window} days (BG/NBD)", "clv_expected",
+                source.key, window),
+    ]
+
+
 def plan_features(con: duckdb.DuckDBPyConnection, spec: PredictionSpec, until, history_days: int | None = None) -> list[Feature]:
     """Decide the feature list from the spec and the events before ``until`` (training data only).
 
@@ -190,6 +201,8 @@ def plan_features(con: duckdb.DuckDBPyConnection, spec: PredictionSpec, until, h
         features.append(Feature(f"active_days_{spec.lookback_days}d", f"Distinct active days in last {spec.lookback_days} days", "active_days"))
     features.append(Feature("tenure_days", "Days since first event", "tenure"))
     features += _lifetime_features(spec, any(has_value for _, has_value in types))
+    if spec.clv_features:
+        features += clv_features(spec)
     for name in spec.numeric_attributes:
         features.append(Feature(f"attr_{slug(name)}", f"Profile {name}", "numeric", name))
     for name in spec.categorical_attributes:
@@ -458,6 +471,41 @@ def _lifetime_aggregates(spec: PredictionSpec) -> list[exp.Expression]:
     return aggregates
 
 
+CLV_UNIT_DAYS = 7.0  # BG/NBD features are computed in weeks, as `cai clv fit` does by default
+
+
+def _clv_output(feature: Feature, spec: PredictionSpec) -> exp.Expression:
+    """BG/NBD on the goal source's history before the cutoff, with the cutoff's fit (``k``): x = repeat
+    event days, t_x = first to last, T = first to the cutoff's eve, in weeks; NULL without such events."""
+    k = _lifetime_index(spec)[feature.source]
+    days, first, last = (exp.column(f"_l{k}_{part}", table="l") for part in ("days", "first", "last"))
+    cutoff = exp.column("cutoff", table="l")
+    unit = exp.Literal.number(repr(CLV_UNIT_DAYS))
+    x = exp.Sub(this=days, expression=_number(1))
+    t_x = exp.Div(this=exp.cast(exp.paren(exp.Sub(this=last, expression=first)), "DOUBLE"), expression=unit)
+    T = exp.Div(this=exp.cast(exp.paren(exp.Sub(this=exp.Sub(this=cutoff, expression=first.copy()), expression=_number(1))), "DOUBLE"),
+                expression=unit.copy())
+    params = [exp.column(f"clv_{name}", table="k") for name in ("r", "alpha", "a", "b")]
+    if feature.kind == "clv_p_alive":
+        value = exp.func("cai_clv_p_alive", x, t_x, T, *params)
+    else:
+        horizon = exp.Literal.number(repr(feature.days / CLV_UNIT_DAYS))
+        value = exp.func("cai_clv_expected_purchases", horizon, x, t_x, T, *params)
+    return exp.Case(ifs=[exp.If(this=exp.GT(this=days.copy(), expression=_number(0)), true=value)])
+
+
+def clv_fits_source(params: dict | None, one_cutoff: bool = True) -> exp.Expression:
+    """The macro's one-row BG/NBD parameters (NULLs when the model has no fit); no rows for a training
+    query without a fits table."""
+    cutoff = exp.column("cutoff_date") if one_cutoff else exp.null()
+    values = [exp.alias_(exp.cast(cutoff, "DATE"), "cutoff")]
+    for name in ("r", "alpha", "a", "b"):
+        value = exp.null() if params is None else exp.Literal.number(repr(float(params[name])))
+        values.append(exp.alias_(exp.cast(value, "DOUBLE"), f"clv_{name}"))
+    select = exp.select(*values)
+    return (select if one_cutoff else select.where(exp.false())).subquery()
+
+
 def _lifetime_output(feature: Feature, spec: PredictionSpec) -> exp.Expression:
     """A lifetime feature from its source's days, first and last day and value (NULL when the customer
     has no such event, except counts and totals, which are 0)."""
@@ -493,6 +541,8 @@ def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], window
     custom_names = [c.name for c in spec.custom_events]
     if feature.kind.startswith("lifetime_"):
         return exp.alias_(exp.cast(_lifetime_output(feature, spec), "DOUBLE"), feature.name, quoted=True)
+    if feature.kind.startswith("clv_"):
+        return exp.alias_(exp.cast(_clv_output(feature, spec), "DOUBLE"), feature.name, quoted=True)
     if feature.kind == "tenure":  # days since the first event before the cutoff
         value = exp.Sub(this=exp.column("cutoff", table="l"), expression=exp.column(f"_l{_lifetime_index(spec)[ANY_EVENT]}_first", table="l"))
     elif feature.kind == "recency" and one_cutoff:
@@ -583,9 +633,13 @@ def _profiles_source(has_profiles: bool) -> exp.Expression:
 
 
 def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPredicates, *,
-                 has_profiles: bool, macro_name: str | None = None, cutoffs_table: str = "_cai_cutoffs") -> str:
+                 has_profiles: bool, macro_name: str | None = None, cutoffs_table: str = "_cai_cutoffs",
+                 clv_params: dict | None = None, clv_table: str | None = None) -> str:
     """The features query: the one-cutoff ``CREATE MACRO`` (``cai_features_at``) when ``macro_name`` is
-    given, else the training query over every cutoff of ``cutoffs_table`` in one pass (``cai_features``)."""
+    given, else the training query over every cutoff of ``cutoffs_table`` in one pass (``cai_features``).
+
+    BG/NBD features read their fit from ``clv_params`` (the macro: r, alpha, a, b) or ``clv_table``
+    (training: one row per cutoff, see ``training_clv_fits``); without either they are NULL."""
     one_cutoff = macro_name is not None
     custom_flags = {c.name: f"custom_{c.name}" for c in spec.custom_events}
     flags = [exp.alias_(_false_flag(tree), custom_flags[c.name]) for c, tree in zip(spec.custom_events, parsed.custom_events)]
@@ -616,6 +670,7 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
         "__recently_active__": recently_active,
         "__eligibility__": exp.and_(*eligibility) if eligibility else exp.true(),
         "__eligible__": exp.true() if spec.all_history_eligible and not eligibility else in_lookback,
+        "__clv_fits__": exp.to_table(clv_table) if clv_table and not one_cutoff else clv_fits_source(clv_params, one_cutoff),
         "__profile_filter__": exp.and_(*profile_filter) if profile_filter else exp.true(),
         "__profiles__": _profiles_source(has_profiles),
         "__event_types__": exp.Array(expressions=[exp.Literal.string(t) for t in codes] or [exp.Literal.string("")]),
@@ -644,9 +699,10 @@ def labels_sql(spec: PredictionSpec, parsed: ParsedPredicates, *, macro_name: st
 
 
 def training_rows_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPredicates, *,
-                      has_profiles: bool, cutoffs_table: str = "_cai_cutoffs") -> str:
+                      has_profiles: bool, cutoffs_table: str = "_cai_cutoffs", clv_table: str | None = None) -> str:
     """Features joined to labels over every cutoff of ``cutoffs_table``, in one pass per query."""
-    features_query = sqlglot.parse_one(features_sql(spec, features, parsed, has_profiles=has_profiles, cutoffs_table=cutoffs_table), read=DIALECT)
+    features_query = sqlglot.parse_one(features_sql(spec, features, parsed, has_profiles=has_profiles, cutoffs_table=cutoffs_table,
+                                                    clv_table=clv_table), read=DIALECT)
     labels_query = sqlglot.parse_one(labels_sql(spec, parsed, cutoffs_table=cutoffs_table), read=DIALECT)
     values = {
         "__features_rows__": features_query.subquery(),

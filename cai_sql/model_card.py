@@ -22,7 +22,8 @@ def model_card(record: ModelRecord) -> str:
         f"{record.model} v{record.version} — {record.model_type}, {record.algorithm}",
         f"created {record.created_at:%Y-%m-%d %H:%M} UTC · {record.n_features} features · sha256 {record.sha256}",
         f"goal: {_goal_text(spec)}",
-        f"eligible: an event in the {spec['active_days']} days before the cutoff"
+        ("eligible: any event before the cutoff" if spec["active_days"] == "all" else
+         f"eligible: an event in the {spec['active_days']} days before the cutoff")
         + "".join(f"; {p}" for p in (*spec["eligibility_events"], *spec["eligibility_profiles"])),
         f"features see {spec['lookback_days']} days before each cutoff; events {window['events_from']} … {window['events_to']}",
         f"training cutoffs {', '.join(d.isoformat() for d in record.training_cutoffs)}; "
@@ -35,6 +36,15 @@ def model_card(record: ModelRecord) -> str:
         + (f"; oracle (true intent) AUC {m['oracle_auc']:.3f}" if m.get("oracle_auc") else ""),
         f"sklearn-vs-ONNX max abs difference {m['parity_max_abs_difference']:.1e}",
     ]
+    if m.get("baselines"):
+        lines.append("baselines on the same validation rows: "
+                     + ", ".join(f"{k} AUC {v:.3f}" for k, v in m["baselines"].items()))
+    if window.get("as_of"):
+        lines.append(f"trained as of {window['as_of']}: only events before that date were read")
+    if m.get("model_search", {}).get("tried"):
+        search = m["model_search"]
+        lines.append(f"model search: {len(search['tried'])} candidates, {search['split']}, {search['seconds']:.1f} s")
+    lines += [f"note: {n}" for n in m.get("notes", [])]
     if "reason_codes" in m:
         reasons = m["reason_codes"]
         lines.append(f"reason codes: {reasons['method']}; bias + contributions vs sklearn within "

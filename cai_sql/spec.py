@@ -65,6 +65,7 @@ class PredictionSpec:
     stride_days: int = 14
     min_positives: int = 500
     min_negatives: int = 500
+    clv_features: bool = True
     source: str = field(default="<python>", compare=False)
 
     def to_dict(self) -> dict:
@@ -89,7 +90,7 @@ SECTION_KEYS = {
     "goal": {"all_of", "any_of", "will_occur", "window_days"},
     "eligibility": {"active_days", "events", "profiles"},
     "attributes": {"numeric", "categorical"},
-    "training": {"snapshots", "stride_days", "min_positives", "min_negatives"},
+    "training": {"snapshots", "stride_days", "min_positives", "min_negatives", "clv_features"},
 }
 
 
@@ -111,6 +112,14 @@ def _int(problems: _Problems, data: dict, key: str, label: str, default: int, lo
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         problems.add(label, f"must be a whole number from {low} to {high} (got {value!r})")
+        return default
+    return value
+
+
+def _bool(problems: _Problems, data: dict, key: str, label: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        problems.add(label, f"must be true or false (got {value!r})")
         return default
     return value
 
@@ -215,6 +224,7 @@ def spec_from_dict(data: dict, source: str = "<python>") -> PredictionSpec:
         stride_days=_int(problems, training, "stride_days", "training.stride_days", 14, 1, 180),
         min_positives=_int(problems, training, "min_positives", "training.min_positives", 500, 1, 10**9),
         min_negatives=_int(problems, training, "min_negatives", "training.min_negatives", 500, 1, 10**9),
+        clv_features=_bool(problems, training, "clv_features", "training.clv_features", True),
         source=source,
     )
     if not spec.all_history_eligible and spec.active_days > spec.lookback_days:

@@ -38,6 +38,7 @@ from .features import Feature, ParsedPredicates, features_sql, labels_sql, plan_
 from .metrics import POOR_AUC, auc, evaluate
 from .baselines import BASELINES, GOAL_SOURCE, baseline_scores
 from .clv import expected_purchases, fit_bgnbd_before
+from .ledger import CLV_MACROS
 from .progress import Reporter
 from .macros import any_model_features_sql, features_macro_sql, linear_explain_sql, linear_score_sql, names as macro_names
 from .registry import ModelRecord, ensure_registry, next_version, register, registered_models
@@ -83,12 +84,15 @@ class TrainResult:
 
 
 def _create_macros(con, spec: PredictionSpec, record: ModelRecord, features: list[Feature], parsed: ParsedPredicates,
-                   linear: LinearTerms | None, *, has_profiles: bool) -> None:
+                   linear: LinearTerms | None, *, has_profiles: bool, clv_params: dict | None = None) -> None:
     """The version's persisted macros and the latest-version aliases (inside the registration transaction)."""
     names = macro_names(spec.name, record.version)
     feature_names = [f.name for f in features]
     feature_set = f"{spec.name}@v{record.version}"
-    con.execute(features_sql(spec, features, parsed, has_profiles=has_profiles, macro_name=names["rows"]))
+    if any(f.kind.startswith("clv_") for f in features):
+        for name in CLV_MACROS:
+            con.execute(sql_text(name))
+    con.execute(features_sql(spec, features, parsed, has_profiles=has_profiles, macro_name=names["rows"], clv_params=clv_params))
     for key in ("features", "features_version"):
         con.execute(features_macro_sql(names[key], names["rows"], feature_names, feature_set))
     for key in ("labels", "labels_version"):
@@ -167,10 +171,28 @@ class Snapshots:
         return self.roles == name
 
 
+CLV_FITS = "_cai_clv_fits"
+
+
+def _clv_fits(con, spec: PredictionSpec, parsed: ParsedPredicates, cutoffs: list[dt.date]) -> dict[dt.date, dict | None]:
+    """BG/NBD fitted on the goal events before each cutoff (point in time), kept in a temporary table
+    for the training query; the SQL macros the features call are installed with them."""
+    for name in CLV_MACROS:
+        con.execute(sql_text(name))
+    fits = {}
+    for cutoff in cutoffs:
+        params = fit_bgnbd_before(con, cutoff, _goal_tree(spec, parsed))
+        fits[cutoff] = None if params is None else {"r": params.r, "alpha": params.alpha, "a": params.a, "b": params.b}
+    con.execute(sql_text("training_clv_fits"), {
+        "cutoffs": cutoffs, **{k: [None if fits[c] is None else fits[c][k] for c in cutoffs] for k in ("r", "alpha", "a", "b")}})
+    return fits
+
+
 def _snapshots(con, spec: PredictionSpec, parsed: ParsedPredicates, features: list[Feature], cutoffs: list[dt.date],
                roles: list[str], has_profiles: bool) -> Snapshots:
     con.execute(sql_text("training_cutoffs"), {"cutoffs": cutoffs, "roles": roles})
-    rows = con.sql(training_rows_sql(spec, features, parsed, has_profiles=has_profiles)).to_arrow_table()
+    clv = CLV_FITS if any(f.kind.startswith("clv_") for f in features) else None
+    rows = con.sql(training_rows_sql(spec, features, parsed, has_profiles=has_profiles, clv_table=clv)).to_arrow_table()
     return Snapshots(
         X=_matrix(rows, features).astype(np.float32).astype(np.float64),  # the values ONNX will see
         y=np.asarray(rows.column("label").to_pylist(), dtype=int),
@@ -293,6 +315,7 @@ class Fitted:
     search: dict
     notes: list[str]
     warnings: list[str]
+    clv_fit: dict | None = None  # BG/NBD at the validation cutoff: what the persisted features macro uses
 
 
 def fit_as_of(con, spec: PredictionSpec, *, now: dt.datetime, reporter: Reporter, algorithms: tuple[str, ...],
@@ -334,6 +357,14 @@ def fit_as_of(con, spec: PredictionSpec, *, now: dt.datetime, reporter: Reporter
     features = plan_features(con, spec, validation_cutoff, history_days=history)
     cutoffs = [*train_cutoffs, validation_cutoff] + ([test_cutoff] if test_cutoff else [])
     roles = ["train"] * len(train_cutoffs) + ["validation"] + (["test"] if test_cutoff else [])
+    clv_fits = {}
+    if spec.clv_features:
+        with reporter.step(f"{spec.name}: BG/NBD fits at {len(cutoffs)} cutoffs") as advance:
+            clv_fits = _clv_fits(con, spec, parsed, cutoffs)
+            advance(1, 1)
+        if clv_fits[validation_cutoff] is None:
+            notes.append(f"BG/NBD could not be fitted on the goal events before {validation_cutoff} (too few repeat "
+                         "customers): its features are empty")
     with reporter.step(f"{spec.name}: features and labels at {len(cutoffs)} cutoffs") as advance:
         data = _snapshots(con, spec, parsed, features, cutoffs, roles, has_profiles)
         advance(1, 1)
@@ -372,7 +403,8 @@ def fit_as_of(con, spec: PredictionSpec, *, now: dt.datetime, reporter: Reporter
             advance(1, 1)
     search["chosen"] = {name: settings for name, settings, _ in chosen}
     return Fitted(spec, parsed, features, data, train_cutoffs, validation_cutoff, first_day, last_day, has_profiles,
-                  [name for name, _, _ in chosen], fitted, candidates, search, notes, warnings)
+                  [name for name, _, _ in chosen], fitted, candidates, search, notes, warnings,
+                  clv_fits.get(validation_cutoff))
 
 
 def train(
@@ -464,6 +496,7 @@ def _register(con, fit: Fitted, reporter: Reporter, started: float, as_of: dt.da
         },
         "feature_bins": bin_edges(data.X[is_train], [f.name for f in features]),
         "notes": fit.notes,
+        "clv_fit": fit.clv_fit,
         "warnings": warnings,
     })
     with transaction(con):
@@ -476,7 +509,7 @@ def _register(con, fit: Fitted, reporter: Reporter, started: float, as_of: dt.da
             training_cutoffs=fit.train_cutoffs, validation_cutoff=fit.validation_cutoff,
         )
         register(con, record, exported.onnx, explainer=explainer, linear_terms=linear, score_scale=score_scale)
-        _create_macros(con, spec, record, features, fit.parsed, linear, has_profiles=fit.has_profiles)
+        _create_macros(con, spec, record, features, fit.parsed, linear, has_profiles=fit.has_profiles, clv_params=fit.clv_fit)
     udfs.refresh(con)
     for warning in warnings:
         reporter.note(f"Warning: {warning}")

@@ -29,7 +29,8 @@
 --   __active_days__ integers; __event_types__ the model's event types (a list literal);
 --   __event_flags__ per-event predicate flags; __aggregates__ the per-source aggregates;
 --   __eligibility__ the event-predicate condition; __recently_active__ the active_days condition;
---   __eligible__ whether a lookback row is needed; __day_columns__ the per-day lifetime columns;
+--   __clv_fits__ the BG/NBD parameters per cutoff (clv_r, clv_alpha, clv_a, clv_b; fitted on the
+--   history before each cutoff; literals in the macro); __eligible__ whether a lookback row is needed; __day_columns__ the per-day lifetime columns;
 --   __lifetime__ the lifetime aggregates; __features__ the output columns; __profile_filter__ the profile predicates; __profiles__ the profiles table (an empty
 --   relation when none was loaded).
 CREATE OR REPLACE MACRO __macro__(cutoff_date) AS TABLE
@@ -86,4 +87,5 @@ SELECT l.customer_id, l.cutoff, __features__
 FROM lifetime AS l
 LEFT JOIN aggregated AS a ON a.customer_id = l.customer_id AND a.cutoff = l.cutoff
 LEFT JOIN __profiles__ AS p ON p.customer_id = l.customer_id
+LEFT JOIN __clv_fits__ AS k ON k.cutoff = l.cutoff
 WHERE __eligible__ AND __profile_filter__;

@@ -20,7 +20,8 @@
 --   __lookback__ an integer; __event_types__ the model's event types (a list literal);
 --   __event_flags__ per-event predicate flags; __aggregates__ the day bitmasks and per-source
 --   aggregates; __recently_active__ the active_days condition on the bitmasks; __eligibility__
---   the event-predicate condition; __eligible__ whether a lookback row is needed; __day_columns__
+--   the event-predicate condition; __clv_fits__ the BG/NBD parameters stored with the model version
+--   (clv_r, clv_alpha, clv_a, clv_b); __eligible__ whether a lookback row is needed; __day_columns__
 --   the per-day lifetime columns; __lifetime__ the lifetime aggregates; __features__ the output columns; __profile_filter__ the
 --   profile predicates; __profiles__ the profiles table (an empty relation when none was loaded).
 CREATE OR REPLACE MACRO __macro__(cutoff_date) AS TABLE
@@ -56,4 +57,5 @@ SELECT l.customer_id, l.cutoff, __features__
 FROM lifetime AS l
 LEFT JOIN aggregated AS a ON a.customer_id = l.customer_id
 LEFT JOIN __profiles__ AS p ON p.customer_id = l.customer_id
+LEFT JOIN __clv_fits__ AS k ON k.cutoff = l.cutoff
 WHERE __eligible__ AND __profile_filter__;
