@@ -176,17 +176,22 @@ def _staged(con: duckdb.DuckDBPyConnection, stage, origin: str) -> tuple[Shape, 
     return Shape.of_table(con, STAGE, stage.hidden_columns), rows
 
 
-def _raw_rows_select(shape: Shape, row_number: exp.Expression) -> exp.Select:
+def _raw_rows_select(shape: Shape, row_number: exp.Expression, *, nested: bool) -> exp.Select:
     """``_cai_rejected_raw(_row, raw_row)``: each rejected staged row as JSON text (helper columns left out).
 
+    A nested (XDM) record drops its NULL fields: the stage's schema is the union of every record's
+    fields, so NULLs are mostly fields the record never had. A flat row keeps every column.
     Field names enter the struct as string literals built by sqlglot; only rejected rows are converted.
     """
     struct = exp.Struct(expressions=[
         exp.PropertyEQ(this=exp.Literal.string(name), expression=field_path([name], STAGE)) for name in shape.columns
     ])
+    raw = func("to_json", struct)
+    if nested:
+        raw = func("json_strip_nulls", raw)
     rejected = exp.select("_row").from_("_cai_rejected")
     return (
-        exp.select(exp.alias_(row_number, "_row"), exp.alias_(exp.cast(func("to_json", struct), "VARCHAR"), "raw_row"))
+        exp.select(exp.alias_(row_number, "_row"), exp.alias_(exp.cast(raw, "VARCHAR"), "raw_row"))
         .from_(STAGE)
         .where(row_number.copy().isin(query=rejected))
     )
@@ -199,7 +204,7 @@ def _reject_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def _keep_rejects(
     con: duckdb.DuckDBPyConnection, shape: Shape, stage, *, origin: str, file: str, target: str, load_id: str,
-    rows_read: int, details=None, drop_template: str = "ingest_drop_rejected",
+    rows_read: int, details=None, drop_template: str = "ingest_drop_rejected", nested: bool = False,
 ) -> dict[str, int]:
     """Move the rows listed in ``_cai_rejected`` out of ``_cai_incoming`` into ``cai_ingest_rejects``.
 
@@ -213,7 +218,7 @@ def _keep_rejects(
             + (f": {details()}" if details is not None else "")
         )
     if total:
-        con.execute(create_temp_table_as("_cai_rejected_raw", _raw_rows_select(shape, stage.row_number)))
+        con.execute(create_temp_table_as("_cai_rejected_raw", _raw_rows_select(shape, stage.row_number, nested=nested)))
         con.execute(sql_text(REJECTS_TABLE))
         con.execute(sql_text("ingest_insert_rejects"), {
             "load_id": load_id, "ingested_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
@@ -264,6 +269,7 @@ def ingest_events(
             con.execute(sql_text("ingest_reject_reasons"), limit)
             rejected = _keep_rejects(
                 con, shape, stage, origin=origin, file=given, target="events", load_id=load_id, rows_read=rows_read,
+                nested=use_xdm,
                 details=lambda: "; ".join(_problem_messages(_fetch_dict(con, "ingest_problems", limit))),
             )
         con.execute(sql_text(stage.drop_template))

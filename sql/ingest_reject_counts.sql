@@ -1,7 +1,7 @@
 -- ingest_reject_counts: how many incoming rows are rejected (_cai_rejected), by their first failed
--- check, most frequent first (ties by check code).
+-- check (the caller orders the checks).
 -- Grain: one row per check code. Parameters: none.
 SELECT reason, count(*) AS n
 FROM _cai_rejected
 GROUP BY reason
-ORDER BY n DESC, reason;
+ORDER BY reason;
