@@ -214,7 +214,8 @@ def _keep_rejects(
     total = sum(counts.values())
     if total == rows_read:
         raise InputError(
-            f"{origin}: all {_plural(rows_read, 'row')} failed the checks ({_describe_counts(counts)}); nothing was written"
+            f"{origin}: {'the only row' if rows_read == 1 else f'all {rows_read:,} rows'} failed the checks "
+            f"({_describe_counts(counts)}); nothing was written"
             + (f": {details()}" if details is not None else "")
         )
     if total:
