@@ -29,7 +29,7 @@ from .errors import CaiError
 from .info import database_info
 from .publish import publish
 from .generate import DEFAULT_DAYS, DEFAULT_END, generate
-from .ingestion import ingest
+from .ingestion import BAD_ROWS, ingest
 from .mapping import EventMapping, ProfileMapping, event_mapping_from, load_mapping_file, parse_pairs
 from .model_card import model_card
 from .outcomes import evaluate_runs
@@ -189,9 +189,12 @@ def generate_command(customers: int, seed: int, out: Path, days: int, end: dt.da
               help="XDM identityMap namespace that identifies the customer.")
 @click.option("--dedupe", is_flag=True, help="Drop duplicate events instead of only reporting them.")
 @click.option("--replace", is_flag=True, help="Replace the table's contents instead of adding to them.")
+@click.option("--bad-rows", "bad_rows", type=click.Choice(BAD_ROWS), default="error", show_default=True,
+              help="error: refuse the file if any row fails a check; reject: load the other rows and keep the "
+                   "failing ones in cai_ingest_rejects.")
 def ingest_command(path: Path, db: Path, profiles: bool, fmt: str | None, mapping_file: Path | None,
                    pairs: tuple[str, ...], ts_format: str | None, xdm: bool | None, identity_namespace: str,
-                   dedupe: bool, replace: bool) -> None:
+                   dedupe: bool, replace: bool, bad_rows: str) -> None:
     """Load an event (or profile) file: CSV, Parquet, JSON or NDJSON, flat or XDM."""
     events_mapping, profiles_mapping = load_mapping_file(mapping_file) if mapping_file else (EventMapping(), ProfileMapping())
     overrides = parse_pairs(pairs)
@@ -207,7 +210,7 @@ def ingest_command(path: Path, db: Path, profiles: bool, fmt: str | None, mappin
             values["ts_format"] = ts_format
         mapping = event_mapping_from(values, "--map")
     report = ingest(db, path, profiles=profiles, mapping=mapping, fmt=fmt, xdm=xdm,
-                    identity_namespace=identity_namespace, dedupe=dedupe, replace=replace)
+                    identity_namespace=identity_namespace, dedupe=dedupe, replace=replace, bad_rows=bad_rows)
     console.print(report.summary(), highlight=False)
 
 

@@ -2,8 +2,13 @@
 
 What an XDM event needs and where it is found:
 
-* customer: ``identityMap.<namespace>[]`` (the id marked primary, else the first), falling back
-  to ``endUserIDs._experience.mcid.id``; ``identityMap`` may be a STRUCT (JSON) or a MAP (Parquet).
+* customer: the field a mapping names (``customer_id = "endUserIDs._experience.aaid.id"``), used
+  alone; else the first set (not NULL, not empty) of, in this order:
+  1. ``identityMap.<namespace>[]`` — the id marked primary, else the first;
+  2. ``endUserIDs._experience.mcid.id`` (the Experience Cloud ID of Analytics source data);
+  3. ``endUserIDs._experience.aaid.id`` (the legacy Analytics visitor ID).
+  ``identityMap`` may be a STRUCT (JSON) or a MAP (Parquet). A row with none of them has no
+  customer id (an error, or a ``missing_customer_id`` reject with ``bad_rows="reject"``).
 * timestamp: ``timestamp``; event id: ``_id``.
 * event type: ``eventType`` when present and set, else derived from which measure is set
   (``commerce.purchases.value > 0`` → ``commerce.purchases``, …), purchases taking precedence.
@@ -47,6 +52,10 @@ MEASURES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 MCID_PATH = ("endUserIDs", "_experience", "mcid", "id")
+AAID_PATH = ("endUserIDs", "_experience", "aaid", "id")
+# Where a customer id is looked for after identityMap, in order.
+FALLBACK_IDENTITY_PATHS = (MCID_PATH, AAID_PATH)
+CONTAINER_TYPE_IDS = {"struct", "list", "map"}
 
 
 def looks_like_xdm(shape: Shape) -> bool:
@@ -80,20 +89,57 @@ def _identity_from_map(shape: Shape, namespace: str) -> exp.Expression | None:
     return exp.func("coalesce", dot(first_element(primary_only), "id"), first)
 
 
-def _identity(shape: Shape, namespace: str, origin: str) -> RawField:
+def _set(expression: exp.Expression) -> exp.Expression:
+    """The id as text, NULL when it is empty, so that the next source is tried."""
+    return func("nullif", exp.cast(expression, "VARCHAR"), exp.Literal.string(""))
+
+
+def _available_fields(shape: Shape, parts: list[str]) -> str:
+    """What exists along ``parts``: the fields of the deepest struct on the path, else the columns."""
+    for depth in range(len(parts) - 1, 0, -1):
+        found = shape.struct_fields(parts[:depth])
+        if found:
+            return f"{'.'.join(parts[:depth])} has: {', '.join(found)}"
+    return f"fields: {shape.describe_columns()}"
+
+
+def _mapped_identity(shape: Shape, path: str, origin: str) -> RawField:
+    """The customer id from the field a mapping names (a dotted path into the record)."""
+    parts = split_path(shape, path)
+    found = shape.resolve(parts)
+    prefix = f"{origin}: the mapping names field '{path}' for customer_id, but"
+    if found is None:
+        raise InputError(f"{prefix} the file has no such field ({_available_fields(shape, parts)})")
+    if found.id in CONTAINER_TYPE_IDS:
+        if found.id == "struct":
+            hint = f"; name a field inside it (it has: {', '.join(shape.struct_fields(parts))})"
+        elif parts[0] == "identityMap":
+            hint = "; for identityMap choose the namespace with --identity-namespace instead"
+        else:
+            hint = ""
+        raise InputError(f"{prefix} it holds a {found.id}, not an id{hint}")
+    return RawField(field_path(parts, STAGE), found.id, f"field '{path}'")
+
+
+def _identity(shape: Shape, namespace: str, origin: str, mapped: str | None = None) -> RawField:
+    if mapped is not None:
+        return _mapped_identity(shape, mapped, origin)
     sources = []
     from_map = _identity_from_map(shape, namespace)
     if from_map is not None:
         sources.append(from_map)
-    if shape.resolve(list(MCID_PATH)) is not None:
-        sources.append(field_path(list(MCID_PATH), STAGE))
+    for path in FALLBACK_IDENTITY_PATHS:
+        if shape.resolve(list(path)) is not None:
+            sources.append(field_path(list(path), STAGE))
     if not sources:
         found = shape.struct_fields(["identityMap"])
         hint = f" (identityMap has: {', '.join(found)})" if found else ""
         raise InputError(
             f"{origin}: no customer identity: identityMap has no namespace '{namespace}'{hint} and there is no "
-            f"endUserIDs._experience.mcid.id; choose the namespace with --identity-namespace"
+            f"endUserIDs._experience.mcid.id or .aaid.id; choose the namespace with --identity-namespace, "
+            f"or name the id's field with --map customer_id=PATH"
         )
+    sources = [_set(source) for source in sources]
     expression = sources[0] if len(sources) == 1 else exp.func("coalesce", *sources)
     return RawField(expression, "varchar", f"identity '{namespace}'")
 
@@ -143,7 +189,8 @@ def _value(shape: Shape) -> RawField | None:
 
 
 def xdm_select(shape: Shape, namespace: str, mapping: EventMapping, origin: str, row_number: exp.Expression) -> exp.Select:
-    """``_cai_incoming`` for XDM ExperienceEvents; ``mapping.extra`` may add further fields."""
+    """``_cai_incoming`` for XDM ExperienceEvents; ``mapping.customer_id`` may name the id's field and
+    ``mapping.extra`` add further fields."""
     ts_type = shape.resolve(["timestamp"])
     ts = RawField(field_path(["timestamp"], STAGE), ts_type.id, "field 'timestamp'")
     event_id = field_path(["_id"], STAGE) if shape.resolve(["_id"]) is not None else None
@@ -154,6 +201,6 @@ def xdm_select(shape: Shape, namespace: str, mapping: EventMapping, origin: str,
             raise InputError(f"{origin}: the mapping names field '{path}' for extra column {name}, but the file has no such field")
         extras[name] = field_path(parts, STAGE)
     return incoming_select(
-        _identity(shape, namespace, origin), ts, _event_type(shape, origin), _value(shape), event_id,
+        _identity(shape, namespace, origin, mapping.customer_id), ts, _event_type(shape, origin), _value(shape), event_id,
         mapping.ts_format, origin, row_number, extras,
     )

@@ -126,3 +126,32 @@ def test_demo_refuses_to_overwrite_other_databases(tmp_path):
     result = run_cai("demo", "--db", "mine.duckdb", cwd=tmp_path)
     assert result.returncode == 1 and "Error: mine.duckdb exists and is not a cai-sql demo database" in result.stderr
     assert rows(cai_sql.connect(tmp_path / "mine.duckdb"), "SELECT x FROM precious") == [(1,)]
+
+
+def test_ingest_bad_rows_reject_counts_rejects_in_the_summary(tmp_path):
+    (tmp_path / "ev.csv").write_text("customer_id,ts,event_type\na,2026-01-01,e\n,2026-01-02,e\nc,someday,e\nd,2026-01-04,e\n")
+    result = run_cai("ingest", "ev.csv", "--db", "x.duckdb", "--bad-rows", "reject", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 of 4 rows written to events" in result.stdout
+    assert "2 rows rejected (missing_customer_id: 1, bad_timestamp: 1)" in result.stdout
+    con = cai_sql.connect(tmp_path / "x.duckdb")
+    assert rows(con, "SELECT file, row_number, reason FROM cai_ingest_rejects ORDER BY row_number") == [
+        ("ev.csv", 2, "missing_customer_id"), ("ev.csv", 3, "bad_timestamp"),
+    ]
+    con.close()
+
+
+def test_ingest_bad_rows_error_is_the_default(tmp_path):
+    (tmp_path / "ev.csv").write_text("customer_id,ts,event_type\na,2026-01-01,e\n,2026-01-02,e\n")
+    result = run_cai("ingest", "ev.csv", "--db", "x.duckdb", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ev.csv: customer_id is NULL or empty in 1 of 2 rows (first: row 2)")
+    assert result.stderr.rstrip().endswith("pass --bad-rows reject") and result.stderr.count("\n") == 1
+
+
+def test_ingest_unknown_bad_rows_value(tmp_path):
+    (tmp_path / "ev.csv").write_text("customer_id,ts,event_type\na,2026-01-01,e\n")
+    result = run_cai("ingest", "ev.csv", "--db", "x.duckdb", "--bad-rows", "skip", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Error: Invalid value for '--bad-rows': 'skip' is not one of 'error', 'reject'." in result.stderr
+    assert not (tmp_path / "x.duckdb").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 import cai_sql
@@ -184,3 +186,17 @@ def test_timestamps_are_utc_on_a_callers_own_connection(tmp_path, write):
     con.execute("SET TimeZone = 'America/New_York'")
     cai_sql.ingest(con, write("tz.csv", "customer_id,ts,event_type\na,2025-01-01T10:00:00Z,e\nb,2025-01-01 10:00:00,e\n"))
     assert [r[0].hour for r in rows(con, "SELECT ts FROM events ORDER BY customer_id")] == [10, 10]
+
+
+def test_future_timestamps_fail_the_file(loaded, write):
+    ahead = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
+    path = write("ahead.csv", f"customer_id,ts,event_type\na,2026-01-01,e\nb,{ahead},e\nc,2999-12-31,e\n")
+    assert_refused(loaded, rf"ahead.csv: ts is in the future in 2 of 3 rows \(first: row 2, '{ahead}'\); "
+                           r"events may be at most 1 day ahead of now \(UTC\); to load the other rows and keep these in "
+                           r"cai_ingest_rejects, pass --bad-rows reject$", path)
+
+
+def test_error_mode_writes_no_rejects_table(loaded, write):
+    with pytest.raises(InputError):
+        cai_sql.ingest(loaded, write("bad.csv", "customer_id,ts,event_type\na,never,e\nb,2026-01-01,e\n"))
+    assert rows(loaded, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cai_ingest_rejects'") == [(0,)]

@@ -131,3 +131,90 @@ def test_generated_demo_events_round_trip(con, demo_files):
     assert report.duplicates == 0
     purchases = rows(con, "SELECT count(*), count(value), min(value) > 0 FROM events WHERE event_type = 'commerce.purchases'")
     assert purchases[0][0] == purchases[0][1] and purchases[0][2]
+
+
+def xdm_record(event_id: str, *, ecid: str | None = None, mcid: str | None = None, aaid: str | None = None) -> dict:
+    record: dict = {"_id": event_id, "timestamp": "2026-05-10T08:00:00Z", "eventType": "web.webpagedetails.pageViews"}
+    if ecid is not None:
+        record["identityMap"] = {"ECID": [{"id": ecid, "primary": True}]}
+    experience = {name: {"id": value} for name, value in (("mcid", mcid), ("aaid", aaid)) if value is not None}
+    record["endUserIDs"] = {"_experience": experience}
+    return record
+
+
+def write_ndjson(path, records: list[dict]):
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return path
+
+
+def test_identity_falls_back_from_identity_map_to_mcid_to_aaid(con, tmp_path):
+    path = write_ndjson(tmp_path / "ids.ndjson", [
+        xdm_record("e1", ecid="ecid-1", mcid="mcid-1", aaid="aaid-1"),
+        xdm_record("e2", mcid="mcid-2", aaid="aaid-2"),
+        xdm_record("e3", aaid="aaid-3"),
+        xdm_record("e4", ecid="", mcid="mcid-4"),  # an empty id counts as missing
+    ])
+    cai_sql.ingest(con, path)
+    assert rows(con, "SELECT event_id, customer_id FROM events ORDER BY 1") == [
+        ("e1", "ecid-1"), ("e2", "mcid-2"), ("e3", "aaid-3"), ("e4", "mcid-4"),
+    ]
+
+
+def test_customer_id_mapping_overrides_the_identity_order(con, tmp_path):
+    path = write_ndjson(tmp_path / "ids.ndjson", [
+        xdm_record("e1", ecid="ecid-1", mcid="mcid-1", aaid="aaid-1"),
+        xdm_record("e2", mcid="mcid-2", aaid="aaid-2"),
+    ])
+    report = cai_sql.ingest(con, path, mapping=cai_sql.EventMapping(customer_id="endUserIDs._experience.aaid.id"))
+    assert report.shape == "XDM"
+    assert rows(con, "SELECT event_id, customer_id FROM events ORDER BY 1") == [("e1", "aaid-1"), ("e2", "aaid-2")]
+
+
+def test_customer_id_mapping_to_a_missing_or_non_id_field_names_the_fields(con):
+    path = XDM / "analytics_source.ndjson"
+    with pytest.raises(cai_sql.InputError, match=r"analytics_source.ndjson: the mapping names field 'endUserIDs._experience.ecid.id' "
+                                                 r"for customer_id, but the file has no such field \(endUserIDs._experience has: mcid, aaid\)"):
+        cai_sql.ingest(con, path, mapping=cai_sql.EventMapping(customer_id="endUserIDs._experience.ecid.id"))
+    with pytest.raises(cai_sql.InputError, match=r"'endUserIDs._experience.aaid' for customer_id, but it holds a struct, "
+                                                 r"not an id; name a field inside it \(it has: id\)"):
+        cai_sql.ingest(con, path, mapping=cai_sql.EventMapping(customer_id="endUserIDs._experience.aaid"))
+    with pytest.raises(cai_sql.InputError, match=r"the mapping names field 'crm' for customer_id, but the file has no such field "
+                                                 r"\(fields: _id, timestamp, endUserIDs"):
+        cai_sql.ingest(con, path, mapping=cai_sql.EventMapping(customer_id="crm"))
+    assert rows(con, "SELECT count(*) FROM information_schema.tables") == [(0,)]
+
+
+def test_customer_id_mapping_on_the_command_line(tmp_path):
+    from .conftest import run_cai
+
+    write_ndjson(tmp_path / "ids.ndjson", [xdm_record("e1", ecid="ecid-1", aaid="aaid-1")])
+    result = run_cai("ingest", "ids.ndjson", "--db", "x.duckdb", "--map", "customer_id=endUserIDs._experience.aaid.id", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    con = cai_sql.connect(tmp_path / "x.duckdb")
+    assert rows(con, "SELECT customer_id FROM events") == [("aaid-1",)]
+    con.close()
+
+
+def test_xdm_row_without_any_identity_is_rejected_with_its_record(con, tmp_path):
+    """The case of issue 16: one event without an identity no longer refuses a whole export."""
+    records = [xdm_record(f"e{i}", ecid=f"ecid-{i}") for i in range(1, 5)]
+    records.insert(2, xdm_record("anonymous"))
+    path = write_ndjson(tmp_path / "export.ndjson", records)
+    with pytest.raises(cai_sql.InputError, match=r"customer_id is NULL or empty in 1 of 5 rows \(first: row 3\)"):
+        cai_sql.ingest(con, path)
+    report = cai_sql.ingest(con, path, bad_rows="reject")
+    assert (report.rows_written, report.rejected) == (4, {"missing_customer_id": 1})
+    [(row_number, reason, raw_row)] = rows(con, "SELECT row_number, reason, raw_row FROM cai_ingest_rejects")
+    assert (row_number, reason) == (3, "missing_customer_id")
+    # the nested record as staged: NULLs of fields the record does not have are left out
+    assert json.loads(raw_row) == {
+        "_id": "anonymous", "timestamp": "2026-05-10 08:00:00+00", "eventType": "web.webpagedetails.pageViews",
+        "endUserIDs": {"_experience": {}},
+    }
+
+
+def test_xdm_event_without_type_is_rejected(con, tmp_path):
+    records = [xdm_record("e1", ecid="a"), {**xdm_record("e2", ecid="b"), "eventType": None}]
+    report = cai_sql.ingest(con, write_ndjson(tmp_path / "types.ndjson", records), bad_rows="reject")
+    assert report.rejected == {"missing_event_type": 1}
+    assert rows(con, "SELECT event_id FROM events") == [("e1",)]
