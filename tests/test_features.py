@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 import cai_sql
 from cai_sql.features import ParsedPredicates, features_sql, labels_sql, plan_features
+from cai_sql.ledger import CLV_MACROS
 from cai_sql.spec import SpecError, check_against_database, spec_from_dict
+from cai_sql.sqlfiles import sql_text
 
 from .conftest import rows
 
@@ -51,11 +53,16 @@ def load(con, events=EVENTS, profiles=PROFILES):
     con.executemany("INSERT INTO profiles VALUES (?, ?, ?)", [list(p) for p in profiles])
 
 
+CLV_FIT = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # BG/NBD parameters for the CLV features
+
+
 def install(con, spec_data=SPEC, until=CUTOFF):
     spec = spec_from_dict(spec_data)
     parsed = ParsedPredicates(**check_against_database(spec, con))
     features = plan_features(con, spec, until)
-    con.execute(features_sql(spec, features, parsed, has_profiles=True, macro_name="f_buy"))
+    for name in CLV_MACROS:
+        con.execute(sql_text(name))
+    con.execute(features_sql(spec, features, parsed, has_profiles=True, macro_name="f_buy", clv_params=CLV_FIT))
     con.execute(labels_sql(spec, parsed, macro_name="l_buy"))
     return spec, features
 
@@ -218,13 +225,14 @@ def ocon(tmp_path_factory):
     load(con, EVENTS)
     spec, features = install(con, until=dt.date(2026, 6, 1))
     parsed = ParsedPredicates(**check_against_database(spec, con))
-    yield con, features_sql(spec, features, parsed, has_profiles=True)
+    yield con, features_sql(spec, features, parsed, has_profiles=True, clv_table="_cai_clv_fits")
     con.close()
 
 
 def features_in_one_pass(con, query: str, cutoffs: list[dt.date]) -> dict:
     """The training path: every cutoff in one query over a cutoffs table, keyed by (customer, cutoff)."""
     con.execute("CREATE OR REPLACE TEMP TABLE _cai_cutoffs AS SELECT unnest($c::DATE[]) AS cutoff", {"c": cutoffs})
+    con.execute(sql_text("training_clv_fits"), {"cutoffs": cutoffs, **{k: [v] * len(cutoffs) for k, v in CLV_FIT.items()}})
     cursor = con.execute(f"SELECT * FROM ({query}) ORDER BY 1, 2")
     names = [d[0] for d in cursor.description]
     return {(row[0], row[1]): dict(zip(names[2:], row[2:])) for row in cursor.fetchall()}
@@ -265,7 +273,7 @@ def test_one_cutoff_rendering_equals_the_training_rendering_across_day_masks(con
     spec, features = install(con, {**SPEC, "lookback_days": lookback, "eligibility": {"active_days": active}})
     parsed = ParsedPredicates(**check_against_database(spec, con))
     cutoffs = [CUTOFF, dt.date(2025, 11, 30), dt.date(2025, 7, 2)]
-    together = features_in_one_pass(con, features_sql(spec, features, parsed, has_profiles=True), cutoffs)
+    together = features_in_one_pass(con, features_sql(spec, features, parsed, has_profiles=True, clv_table="_cai_clv_fits"), cutoffs)
     alone = {}
     for cutoff in cutoffs:
         for customer, values in features_at(con, cutoff).items():
@@ -307,3 +315,19 @@ def test_window_counts_of_event_types_sharing_a_packed_sum(con, lookback):
                 expected = sum(1 for c, ts, e, _ in events if c == customer and e == t
                                and dt.datetime.combine(CUTOFF, dt.time()) - dt.timedelta(days=days) <= ts < dt.datetime.combine(CUTOFF, dt.time()))
                 assert got[customer][f"n_{t.replace('.', '_')}_{days}d"] == expected, (customer, t, days)
+
+
+def test_lifetime_features_see_all_history_before_the_cutoff(fcon):
+    """Customer a's purchases before 2026-03-01: 2025-11-30, 2025-12-01, 2026-02-22, 2026-02-28 (the one
+    outside the 90-day lookback counts too); first event of any kind on 2025-06-01."""
+    a = features_at(fcon)["a"]
+    assert a["lt_purchase_days"] == 4 and a["lt_purchase_value"] == 999 + 500 + 60 + 40
+    assert a["lt_purchase_age"] == (CUTOFF - dt.date(2025, 11, 30)).days and a["lt_purchase_recency"] == 1
+    assert a["lt_purchase_span"] == (dt.date(2026, 2, 28) - dt.date(2025, 11, 30)).days
+    assert a["lt_purchase_gap"] == pytest.approx(a["lt_purchase_span"] / 3)
+    assert a["lt_purchase_mean_value"] == pytest.approx(1599 / 4)
+    assert a["lt_event_days"] == 6 and a["tenure_days"] == (CUTOFF - dt.date(2025, 6, 1)).days
+    assert a["lt_event_recency"] == 1 and a["lt_purchase_idle_share"] == pytest.approx(1 / a["lt_purchase_age"])
+    assert 0 < a["clv_p_alive"] <= 1 and a["clv_expected_30d"] > 0
+    c = features_at(fcon)["c"]  # no purchase before the cutoff: counts 0, the rest unknown
+    assert c["lt_purchase_days"] == 0 and c["lt_purchase_recency"] is None and c["clv_p_alive"] is None
