@@ -23,6 +23,7 @@ Public API::
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .backtest import Backtest, BacktestRow, backtest
 from .clv import ClvError, ClvFit, ClvRun, fit_clv, load_fit as load_clv_fit, score_clv
 from .database import DEFAULT_STORAGE_VERSION, DatabaseBusyError, StorageSetting, connect, storage_setting
 from .demo import DemoResult, run_demo
@@ -53,6 +54,9 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "Backtest",
+    "BacktestRow",
+    "backtest",
     "DatabaseBusyError",
     "dashboard_app",
     "serve_dashboard",
