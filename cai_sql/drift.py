@@ -19,6 +19,43 @@ from .sqlfiles import sql_text
 
 DECILES = np.linspace(0.1, 0.9, 9)
 BATCH_ROWS = 262_144
+MOSTLY_OUTSIDE = 0.5  # a feature is flagged when more than this share of its scored values lie outside training's range
+
+
+def value_ranges(X: np.ndarray, names: list[str]) -> dict[str, list[float]]:
+    """Per feature, the [min, max] of its non-missing training values (features never present are left out)."""
+    ranges = {}
+    for j, name in enumerate(names):
+        column = X[:, j]
+        present = column[~np.isnan(column)]
+        if present.size:
+            ranges[name] = [float(present.min()), float(present.max())]
+    return ranges
+
+
+def out_of_range(con: duckdb.DuckDBPyConnection, features_table: str, names: list[str],
+                 ranges: dict[str, list[float]]) -> list[dict]:
+    """The features whose scored (non-missing) values lie mostly outside their training range, most
+    affected first: a model cannot know what a value it never saw means (e.g. tenure 190–273 days at
+    scoring after 10–93 in training), so its scores there are extrapolations."""
+    outside = np.zeros(len(names), dtype=np.int64)
+    present = np.zeros(len(names), dtype=np.int64)
+    low = np.array([ranges.get(n, [-np.inf, np.inf])[0] for n in names])
+    high = np.array([ranges.get(n, [-np.inf, np.inf])[1] for n in names])
+    reader = con.table(features_table).select("feature_vector").to_arrow_reader(BATCH_ROWS)
+    for batch in reader:
+        if batch.num_rows == 0:
+            continue
+        matrix = _flatten(batch.column(0), len(names))
+        with np.errstate(invalid="ignore"):
+            outside += ((matrix < low) | (matrix > high)).sum(axis=0)
+        present += (~np.isnan(matrix)).sum(axis=0)
+    flagged = []
+    for j, name in enumerate(names):
+        if name in ranges and present[j] and outside[j] / present[j] > MOSTLY_OUTSIDE:
+            flagged.append({"feature": name, "share": float(outside[j] / present[j]),
+                            "train_min": ranges[name][0], "train_max": ranges[name][1]})
+    return sorted(flagged, key=lambda f: -f["share"])
 
 
 def bin_edges(X: np.ndarray, names: list[str]) -> dict[str, list[float]]:
@@ -34,6 +71,12 @@ def bin_edges(X: np.ndarray, names: list[str]) -> dict[str, list[float]]:
 def stored_edges(con: duckdb.DuckDBPyConnection, model: str, version: int) -> dict[str, list[float]] | None:
     """The bin boundaries recorded at training, or None for a model trained before they existed."""
     rows = con.execute(sql_text("model_feature_bins"), {"model": model, "version": version}).fetchall()
+    return json.loads(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def stored_ranges(con: duckdb.DuckDBPyConnection, model: str, version: int) -> dict[str, list[float]] | None:
+    """The training value ranges, or None for a model trained before they were recorded."""
+    rows = con.execute(sql_text("model_feature_ranges"), {"model": model, "version": version}).fetchall()
     return json.loads(rows[0][0]) if rows and rows[0][0] is not None else None
 
 

@@ -12,7 +12,7 @@ import duckdb
 from .sqlfiles import sql_text
 
 TABLES = (
-    "cai_runs", "cai_scores", "cai_run_outcomes", "cai_run_feature_bins", "cai_segments", "cai_segment_members",
+    "cai_runs", "upgrade_cai_runs", "cai_scores", "cai_run_outcomes", "cai_run_feature_bins", "cai_segments", "cai_segment_members",
     "ensure_profiles", "cai_clv_fits", "cai_clv_runs", "cai_clv",
 )
 CLV_MACROS = (

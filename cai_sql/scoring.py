@@ -10,6 +10,7 @@ collected in Python.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from .errors import InputError
 from .ledger import ensure_ledger
 from .macros import names as macro_names, render_query
 from .segments import refresh_run_members
-from .drift import record_histograms, stored_edges
+from .drift import out_of_range, record_histograms, stored_edges, stored_ranges
 from .outcomes import evaluate_runs
 from .sqlfiles import sql_text
 from .udfs import DEFAULT_FACTORS, ScoringError
@@ -41,6 +42,8 @@ class RunResult:
     buckets: dict[str, int]
     replaced: tuple[int, ...]
     seconds: float
+    out_of_range: tuple[dict, ...] = ()  # features scored mostly outside their training range
+
 
     def summary(self) -> str:
         shares = ", ".join(f"{b} {self.buckets[b]:,}" for b in ("high", "medium", "low"))
@@ -48,6 +51,12 @@ class RunResult:
                 f"as of {self.score_date} ({shares}) in {self.seconds:.1f} s")
         if self.replaced:
             text += f"; replaced run {', '.join(map(str, self.replaced))}"
+        if self.out_of_range:
+            shown = ", ".join(f"{f['feature']} ({f['share']:.0%} outside {f['train_min']:g}–{f['train_max']:g})"
+                              for f in self.out_of_range[:3])
+            more = f" and {len(self.out_of_range) - 3} more" if len(self.out_of_range) > 3 else ""
+            text += (f"; warning: {len(self.out_of_range)} feature{'s' if len(self.out_of_range) > 1 else ''} mostly "
+                     f"outside their training range: {shown}{more} (see cai_runs.out_of_range; retrain as of a later date)")
         return text
 
 
@@ -101,6 +110,8 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
     features = macro_names(loaded.model, loaded.version)["features_version"]
     stage = render_query("stage_run_features", {"__features__": features})
     edges = stored_edges(con, loaded.model, loaded.version) if table_exists(con, "cai_models") else None
+    ranges = stored_ranges(con, loaded.model, loaded.version) if table_exists(con, "cai_models") else None
+    flagged: list[dict] = []
     started_at, started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), time.perf_counter()
     base = {"run_id": run_id, "model": loaded.model, "version": loaded.version, "model_type": loaded.model_type,
             "score_date": score_date}
@@ -121,11 +132,14 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
                 )
             if edges is not None:
                 record_histograms(con, run_id, RUN_FEATURES, loaded.feature_names, edges)
+            if ranges is not None:
+                flagged = out_of_range(con, RUN_FEATURES, loaded.feature_names, ranges)
             con.execute(sql_text("drop_run_features"))
             seconds = time.perf_counter() - started
             con.execute(sql_text("record_run"), {
                 **base, "status": "succeeded", "factors": factors, "sha256": loaded.sha256, "started_at": started_at,
                 "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "seconds": seconds, "error": None,
+                "out_of_range": json.dumps(flagged) if ranges is not None else None,
             })
             refresh_run_members(con, loaded.model, run_id)
             _before_commit(con, run_id)
@@ -138,7 +152,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
     counts = dict(con.execute(sql_text("run_bucket_counts"), {"run_id": run_id}).fetchall())
     buckets = {b: counts.get(b, 0) for b in ("high", "medium", "low")}
     return RunResult(run_id, loaded.model, loaded.version, score_date, n_scored, buckets, tuple(replaced),
-                     time.perf_counter() - started)
+                     time.perf_counter() - started, tuple(flagged))
 
 
 def _record_failure(con, base: dict, factors: int, sha: str, started_at: dt.datetime, started: float, exc: Exception) -> str:
@@ -150,7 +164,7 @@ def _record_failure(con, base: dict, factors: int, sha: str, started_at: dt.date
         con.execute(sql_text("record_run"), {
             **base, "status": "failed", "factors": factors, "sha256": sha, "started_at": started_at,
             "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
-            "seconds": time.perf_counter() - started, "error": message[:2000],
+            "seconds": time.perf_counter() - started, "error": message[:2000], "out_of_range": None,
         })
     except duckdb.Error:
         pass  # the database itself is failing; the original error is the one to report

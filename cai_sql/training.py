@@ -30,7 +30,7 @@ from sklearn.preprocessing import StandardScaler
 
 from . import udfs
 from .database import connect, table_exists, transaction, use_utc
-from .drift import bin_edges
+from .drift import bin_edges, value_ranges
 from .errors import CaiError, InputError
 from .explain import ExplainerError, LinearTerms, build_explainer
 from .export import ExportError, export
@@ -495,6 +495,7 @@ def _register(con, fit: Fitted, reporter: Reporter, started: float, as_of: dt.da
             "events_to": fit.last_day.isoformat(), "as_of": as_of.isoformat() if as_of else None,
         },
         "feature_bins": bin_edges(data.X[is_train], [f.name for f in features]),
+        "feature_ranges": value_ranges(data.X[is_train], [f.name for f in features]),
         "notes": fit.notes,
         "clv_fit": fit.clv_fit,
         "warnings": warnings,

@@ -1,6 +1,8 @@
 -- cai_runs: one row per scoring run — which model version scored which date, how it ended
 -- ('succeeded'; 'failed' with the error; 'replaced' when a later run of the same model version
--- and date took its place), how many customers it scored, and how long it took.
+-- and date took its place), how many customers it scored, and how long it took. out_of_range lists
+-- the features whose scored values lie mostly (over half of the non-missing ones) outside the
+-- range seen in training, with that share and the training range: a sign of drift.
 -- Grain: one row per run. Parameters: none.
 CREATE SEQUENCE IF NOT EXISTS cai_run_ids START 1;
 CREATE TABLE IF NOT EXISTS cai_runs (
@@ -20,5 +22,6 @@ CREATE TABLE IF NOT EXISTS cai_runs (
     finished_at    TIMESTAMP,
     seconds        DOUBLE,
     error          VARCHAR,
-    replaced_by    BIGINT
+    replaced_by    BIGINT,
+    out_of_range   STRUCT(feature VARCHAR, share DOUBLE, train_min DOUBLE, train_max DOUBLE)[]
 );

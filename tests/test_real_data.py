@@ -157,3 +157,22 @@ def test_backtest_needs_a_whole_outcome_window(cdnow_db, tmp_path):
     con = cai_sql.connect(db)
     assert rows(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cai_backtests'")[0][0] == 0
     con.close()
+
+
+def test_scoring_flags_features_outside_their_training_range(cdnow_db, tmp_path):
+    """Trained on the first months of a cohort, scored a year later: tenure and age never seen in training."""
+    db = tmp_path / "drift.duckdb"
+    shutil.copy(cdnow_db, db)
+    con = cai_sql.connect(db)
+    spec = {**CDNOW_SPEC, "goal": {**CDNOW_SPEC["goal"], "window_days": 30}, "training": {**CDNOW_SPEC["training"], "stride_days": 14}}
+    train(con, spec_from_dict(spec), now=NOW, as_of=dt.date(1997, 9, 1))
+    run = cai_sql.score(con, "buy_90d", as_of=dt.date(1998, 7, 1))
+    flagged = {f["feature"]: f for f in run.out_of_range}
+    assert "tenure_days" in flagged and flagged["tenure_days"]["share"] > 0.9
+    assert flagged["tenure_days"]["train_max"] < 250
+    assert "mostly outside their training range: " in run.summary() and "tenure_days" in run.summary()
+    stored = rows(con, "SELECT list_transform(out_of_range, lambda f: f.feature) FROM cai_runs WHERE run_id = $r", {"r": run.run_id})
+    assert "tenure_days" in stored[0][0]
+    near = cai_sql.score(con, "buy_90d", as_of=dt.date(1997, 9, 1))
+    assert "tenure_days" not in {f["feature"] for f in near.out_of_range}
+    con.close()
