@@ -35,6 +35,9 @@ SPEC = {
     "lookback_days": 90,
     "goal": {"any_of": ["event_type = 'commerce.purchases'"], "window_days": 30},
     "attributes": {"categorical": ["loyalty_tier", "region"]},
+    # BG/NBD features call the persisted CLV macros, which this read-only bench database does not hold;
+    # their cost is a per-row formula on the lifetime aggregates timed here
+    "training": {"clv_features": False},
 }
 EVENT_TYPES = ["web.webpagedetails.pageViews", "commerce.productViews", "commerce.productListAdds",
                "web.webinteraction.linkClicks", "application.launches", "commerce.checkouts",
@@ -142,6 +145,8 @@ def pandas_features(db: Path, out: Path) -> dict:
     eligible = last_seen[last_seen >= cutoff - pd.Timedelta(days=spec.active_days)].index
     result = pd.DataFrame(index=eligible)
     window = window[window.customer_id.isin(eligible)]
+    before = events[(events.ts < cutoff) & events.customer_id.isin(eligible)]
+    lifetime_days = before.assign(day=before.ts.dt.normalize())
     for f in features:
         if f.kind == "count":
             rows = window[window.event_type == f.source]
@@ -165,6 +170,10 @@ def pandas_features(db: Path, out: Path) -> dict:
         elif f.kind == "category":
             column = profiles.set_index("customer_id")[f.source].reindex(eligible)
             result[f.name] = (column == f.level).astype(float)
+        elif f.kind.startswith("lifetime_"):
+            result[f.name] = _lifetime(lifetime_days, f, cutoff).reindex(eligible)
+            if f.kind in ("lifetime_days", "lifetime_value"):
+                result[f.name] = result[f.name].fillna(0.0)
     seconds = time.perf_counter() - started
     result = result.reset_index(names="customer_id").sort_values("customer_id")
     sql = pd.read_parquet(out)
@@ -173,6 +182,26 @@ def pandas_features(db: Path, out: Path) -> dict:
              and (sql.customer_id.values == result.customer_id.values).all()
              and np.allclose(sql[names].to_numpy(dtype=float), result[names].to_numpy(dtype=float), equal_nan=True))
     return {"seconds": seconds, "load_seconds": load_seconds, "rows": len(result), "agree": bool(agree)}
+
+
+def _lifetime(days, feature, cutoff):
+    """A lifetime feature per customer from all events before the cutoff (source: all events or the goal's purchases)."""
+    import numpy as np
+
+    rows = days if feature.source == "any" else days[days.event_type == "commerce.purchases"]
+    grouped = rows.groupby("customer_id")
+    count = grouped.day.nunique().astype(float)
+    first, last = grouped.day.min(), grouped.day.max()
+    total = rows.groupby(["customer_id", "day"]).value.sum(min_count=1).groupby("customer_id").sum(min_count=1)
+    age = (cutoff.normalize() - first).dt.days.astype(float)
+    span = (last - first).dt.days.astype(float)
+    recency = (cutoff.normalize() - last).dt.days.astype(float)
+    measure = feature.kind.removeprefix("lifetime_")
+    return {
+        "days": count, "span": span, "age": age, "recency": recency, "value": total,
+        "mean_value": total / count, "gap": span / (count - 1).replace(0, np.nan),
+        "idle_share": recency / age, "rate": count * 30 / age,
+    }[measure]
 
 
 def run_step(step: str, args, db: Path, out: Path) -> dict:

@@ -476,7 +476,8 @@ CLV_UNIT_DAYS = 7.0  # BG/NBD features are computed in weeks, as `cai clv fit` d
 
 def _clv_output(feature: Feature, spec: PredictionSpec) -> exp.Expression:
     """BG/NBD on the goal source's history before the cutoff, with the cutoff's fit (``k``): x = repeat
-    event days, t_x = first to last, T = first to the cutoff's eve, in weeks; NULL without such events."""
+    event days, t_x = first to last, T = first to the cutoff's eve, in weeks; NULL without such events
+    or without a fit at that cutoff."""
     k = _lifetime_index(spec)[feature.source]
     days, first, last = (exp.column(f"_l{k}_{part}", table="l") for part in ("days", "first", "last"))
     cutoff = exp.column("cutoff", table="l")
@@ -491,7 +492,8 @@ def _clv_output(feature: Feature, spec: PredictionSpec) -> exp.Expression:
     else:
         horizon = exp.Literal.number(repr(feature.days / CLV_UNIT_DAYS))
         value = exp.func("cai_clv_expected_purchases", horizon, x, t_x, T, *params)
-    return exp.Case(ifs=[exp.If(this=exp.GT(this=days.copy(), expression=_number(0)), true=value)])
+    fitted = exp.Not(this=exp.Is(this=exp.column("clv_r", table="k"), expression=exp.null()))
+    return exp.Case(ifs=[exp.If(this=exp.and_(exp.GT(this=days.copy(), expression=_number(0)), fitted), true=value)])
 
 
 def clv_fits_source(params: dict | None, one_cutoff: bool = True) -> exp.Expression:

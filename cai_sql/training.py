@@ -15,6 +15,7 @@ score it once. The same rows score the baselines (:mod:`cai_sql.baselines`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
+import sqlglot
+from sqlglot import exp
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -44,6 +47,7 @@ from .macros import any_model_features_sql, features_macro_sql, linear_explain_s
 from .registry import ModelRecord, ensure_registry, next_version, register, registered_models
 from .spec import PredictionSpec, check_against_database, load_spec
 from .sqlfiles import sql_text
+from .sqltree import DIALECT
 
 
 ALGORITHMS = ("hist_gradient_boosting", "logistic_regression")
@@ -177,8 +181,6 @@ CLV_FITS = "_cai_clv_fits"
 def _clv_fits(con, spec: PredictionSpec, parsed: ParsedPredicates, cutoffs: list[dt.date]) -> dict[dt.date, dict | None]:
     """BG/NBD fitted on the goal events before each cutoff (point in time), kept in a temporary table
     for the training query; the SQL macros the features call are installed with them."""
-    for name in CLV_MACROS:
-        con.execute(sql_text(name))
     fits = {}
     for cutoff in cutoffs:
         params = fit_bgnbd_before(con, cutoff, _goal_tree(spec, parsed))
@@ -188,11 +190,27 @@ def _clv_fits(con, spec: PredictionSpec, parsed: ParsedPredicates, cutoffs: list
     return fits
 
 
+@contextlib.contextmanager
+def _temporary_clv_macros(con):
+    """The CLV macros the BG/NBD features call, as temporary copies for the training query: a training
+    that fails must leave the database as it was (registration persists them in its transaction)."""
+    for name in CLV_MACROS:
+        con.execute(sql_text(name).replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO", 1))
+    try:
+        yield
+    finally:
+        for name in CLV_MACROS:
+            drop = sqlglot.parse_one(sql_text("drop_temp_macro"), read=DIALECT)
+            drop.find(exp.Table).set("this", exp.to_identifier(name))
+            con.execute(drop.sql(DIALECT, comments=False))
+
+
 def _snapshots(con, spec: PredictionSpec, parsed: ParsedPredicates, features: list[Feature], cutoffs: list[dt.date],
                roles: list[str], has_profiles: bool) -> Snapshots:
     con.execute(sql_text("training_cutoffs"), {"cutoffs": cutoffs, "roles": roles})
     clv = CLV_FITS if any(f.kind.startswith("clv_") for f in features) else None
-    rows = con.sql(training_rows_sql(spec, features, parsed, has_profiles=has_profiles, clv_table=clv)).to_arrow_table()
+    with _temporary_clv_macros(con) if clv else contextlib.nullcontext():
+        rows = con.sql(training_rows_sql(spec, features, parsed, has_profiles=has_profiles, clv_table=clv)).to_arrow_table()
     return Snapshots(
         X=_matrix(rows, features).astype(np.float32).astype(np.float64),  # the values ONNX will see
         y=np.asarray(rows.column("label").to_pylist(), dtype=int),

@@ -69,7 +69,7 @@ def test_registers_model_with_hash_features_and_metrics(trained):
     # chosen on the inner time split of the training cutoffs, never on the validation rows
     search = record.metrics["model_search"]
     assert record.metrics["auc"] == record.metrics["candidates"][record.algorithm]
-    assert len(search["tried"]) == 5 and "compared at" in search["split"]
+    assert len(search["tried"]) == 5 and "compared" in search["split"]
     best_inner = max(search["tried"], key=lambda t: t["inner_auc"])
     assert record.algorithm == best_inner["algorithm"]
     assert set(record.metrics["baselines"]) == {"recency", "rfm_logistic", "bgnbd"}
