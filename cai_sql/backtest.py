@@ -105,7 +105,7 @@ def backtest(
             score = fit.fitted[algorithm].predict_proba(fit.data.X[test])[:, 1]
             results.append(BacktestRow(date, "model", algorithm, int(test.sum()), int(y.sum()),
                                        *_measures(y, score, True), seconds))
-            _, baselines = baseline_aucs(con, spec, fit.parsed, fit.features, fit.data, test, date)
+            _, baselines = baseline_aucs(con, spec, fit.parsed, fit.features, fit.data, test, date, fit.clv_fits.get(date))
             for name, values in baselines.items():
                 results.append(BacktestRow(date, name, None, int(test.sum()), int(y.sum()),
                                            *_measures(y, values, name != "bgnbd"), None))

@@ -19,7 +19,7 @@ import contextlib
 import datetime as dt
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -183,7 +183,7 @@ def _clv_fits(con, spec: PredictionSpec, parsed: ParsedPredicates, cutoffs: list
     for the training query; the SQL macros the features call are installed with them."""
     fits = {}
     for cutoff in cutoffs:
-        params = fit_bgnbd_before(con, cutoff, _goal_tree(spec, parsed))
+        params = fit_bgnbd_before(con, cutoff, parsed.goal[0])
         fits[cutoff] = None if params is None else {"r": params.r, "alpha": params.alpha, "a": params.a, "b": params.b}
     con.execute(sql_text("training_clv_fits"), {
         "cutoffs": cutoffs, **{k: [None if fits[c] is None else fits[c][k] for c in cutoffs] for k in ("r", "alpha", "a", "b")}})
@@ -287,25 +287,23 @@ def _oracle_auc(con: duckdb.DuckDBPyConnection, spec: PredictionSpec, cutoff: dt
 
 
 
-def _goal_tree(spec: PredictionSpec, parsed: ParsedPredicates):
-    return parsed.goal[0] if parsed.goal else None
-
-
 def baseline_aucs(con, spec: PredictionSpec, parsed: ParsedPredicates, features: list[Feature], data: Snapshots,
-                  evaluate: np.ndarray, cutoff: dt.date) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """Each baseline fitted on the training rows (BG/NBD on all history before ``cutoff``), its AUC and
-    scores on the ``evaluate`` rows."""
-    is_train = data.role("train")
-    bgnbd = None
-    if any(f.source == GOAL_SOURCE for f in features):
-        params = fit_bgnbd_before(con, cutoff, _goal_tree(spec, parsed))
-        if params is not None:
-            horizon = spec.goal.window_days / 7.0
-
-            def bgnbd(x, t_x, T):
-                return expected_purchases(horizon, x, t_x, T, params.r, params.alpha, params.a, params.b)
-    else:
+                  evaluate: np.ndarray, cutoff: dt.date, bgnbd_params: dict | None = None
+                  ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """Each baseline fitted on the training rows, its AUC and scores on the ``evaluate`` rows. BG/NBD uses
+    ``bgnbd_params`` (r, alpha, a, b) when given, else a fit on all goal events before ``cutoff``."""
+    if not any(f.source == GOAL_SOURCE for f in features):
         return {}, {}
+    if bgnbd_params is None:
+        fitted = fit_bgnbd_before(con, cutoff, parsed.goal[0])
+        bgnbd_params = None if fitted is None else {"r": fitted.r, "alpha": fitted.alpha, "a": fitted.a, "b": fitted.b}
+    bgnbd = None
+    if bgnbd_params is not None:
+        horizon, p = spec.goal.window_days / 7.0, bgnbd_params
+
+        def bgnbd(x, t_x, T):
+            return expected_purchases(horizon, x, t_x, T, p["r"], p["alpha"], p["a"], p["b"])
+    is_train = data.role("train")
     scores = baseline_scores(features, data.X[is_train], data.y[is_train], data.X[evaluate], bgnbd_expected=bgnbd)
     if "bgnbd" in scores and not spec.goal.will_occur:
         scores["bgnbd"] = -scores["bgnbd"]  # more expected goal events: less likely to churn
@@ -333,7 +331,12 @@ class Fitted:
     search: dict
     notes: list[str]
     warnings: list[str]
-    clv_fit: dict | None = None  # BG/NBD at the validation cutoff: what the persisted features macro uses
+    clv_fits: dict = field(default_factory=dict)  # BG/NBD per cutoff (None where the data could not identify it)
+
+    @property
+    def clv_fit(self) -> dict | None:
+        """BG/NBD at the validation cutoff: what the persisted features macro uses."""
+        return self.clv_fits.get(self.validation_cutoff)
 
 
 def fit_as_of(con, spec: PredictionSpec, *, now: dt.datetime, reporter: Reporter, algorithms: tuple[str, ...],
@@ -421,8 +424,7 @@ def fit_as_of(con, spec: PredictionSpec, *, now: dt.datetime, reporter: Reporter
             advance(1, 1)
     search["chosen"] = {name: settings for name, settings, _ in chosen}
     return Fitted(spec, parsed, features, data, train_cutoffs, validation_cutoff, first_day, last_day, has_profiles,
-                  [name for name, _, _ in chosen], fitted, candidates, search, notes, warnings,
-                  clv_fits.get(validation_cutoff))
+                  [name for name, _, _ in chosen], fitted, candidates, search, notes, warnings, clv_fits)
 
 
 def train(
@@ -485,7 +487,7 @@ def _register(con, fit: Fitted, reporter: Reporter, started: float, as_of: dt.da
     customers = data.customers[is_valid].tolist()
     oracle = _oracle_auc(con, spec, fit.validation_cutoff, customers, y_valid)
     with reporter.step(f"{spec.name}: baselines on the validation rows") as advance:
-        baselines, _ = baseline_aucs(con, spec, fit.parsed, features, data, is_valid, fit.validation_cutoff)
+        baselines, _ = baseline_aucs(con, spec, fit.parsed, features, data, is_valid, fit.validation_cutoff, fit.clv_fit)
         advance(1, 1)
     if metrics["auc"] < POOR_AUC:
         warnings.append(f"model quality is poor: validation AUC {metrics['auc']:.3f} is below {POOR_AUC}")
