@@ -508,6 +508,24 @@ def clv_fits_source(params: dict | None, one_cutoff: bool = True) -> exp.Express
     return (select if one_cutoff else select.where(exp.false())).subquery()
 
 
+RUNNING = "sum(b.__part__) OVER (PARTITION BY cc.customer_id ORDER BY cc.cutoff ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+
+
+def _lifetime_running(spec: PredictionSpec) -> list[exp.Expression]:
+    """Training: each cutoff's lifetime aggregates as running totals over the spans between cutoffs
+    (days and value summed, the first day the minimum, the last day the maximum)."""
+    columns = []
+    for aggregate in _lifetime_aggregates(spec):
+        name = aggregate.alias
+        window = _substitute(sqlglot.parse_one(RUNNING, read=DIALECT), {"__part__": exp.column(name, table="b")}, {})
+        if name.endswith("_first"):
+            window.set("this", exp.Min(this=window.this.this))
+        elif name.endswith("_last"):
+            window.set("this", exp.Max(this=window.this.this))
+        columns.append(exp.alias_(window, name))
+    return columns
+
+
 def _lifetime_output(feature: Feature, spec: PredictionSpec) -> exp.Expression:
     """A lifetime feature from its source's days, first and last day and value (NULL when the customer
     has no such event, except counts and totals, which are 0)."""
@@ -682,6 +700,7 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
         "__aggregates__": aggregates or [exp.alias_(exp.Count(this=exp.Star()), "_events")],
         "__day_columns__": _day_columns(spec, parsed),
         "__lifetime__": _lifetime_aggregates(spec),
+        "__lifetime_running__": _lifetime_running(spec),
         "__features__": [_output_for(f, spec, codes, windows, one_cutoff=one_cutoff) for f in features],
     }
     return _render("cai_features_at" if one_cutoff else "cai_features", macro_name, cutoffs_table, values, lists)

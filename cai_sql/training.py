@@ -132,8 +132,11 @@ def plan_cutoffs(spec: PredictionSpec, first_day: dt.date, last_day: dt.date) ->
 
 
 def _matrix(table, features: list[Feature]) -> np.ndarray:
-    columns = [np.asarray(table.column(f.name).to_numpy(zero_copy_only=False), dtype=np.float64) for f in features]
-    return np.column_stack(columns) if columns else np.empty((table.num_rows, 0))
+    """The feature columns as float64 holding float32 values (what ONNX will see), one column at a time."""
+    X = np.empty((table.num_rows, len(features)), dtype=np.float64)
+    for j, f in enumerate(features):
+        X[:, j] = np.asarray(table.column(f.name).to_numpy(zero_copy_only=False), dtype=np.float32)
+    return X
 
 
 def _hgb(settings: dict, seed: int = 0) -> HistGradientBoostingClassifier:
@@ -212,7 +215,7 @@ def _snapshots(con, spec: PredictionSpec, parsed: ParsedPredicates, features: li
     with _temporary_clv_macros(con) if clv else contextlib.nullcontext():
         rows = con.sql(training_rows_sql(spec, features, parsed, has_profiles=has_profiles, clv_table=clv)).to_arrow_table()
     return Snapshots(
-        X=_matrix(rows, features).astype(np.float32).astype(np.float64),  # the values ONNX will see
+        X=_matrix(rows, features),
         y=np.asarray(rows.column("label").to_pylist(), dtype=int),
         roles=np.asarray(rows.column("role").to_pylist()),
         cutoffs=np.asarray(rows.column("cutoff").to_pylist()),

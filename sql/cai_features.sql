@@ -19,8 +19,10 @@
 -- one of that type is on or after the cutoff (days since last = its age), and it opens an active
 -- day when the previous event is on an earlier day (distinct active days = such events).
 -- Lifetime features see every event before the cutoff (no lookback): events are grouped per
--- customer and day once (per lifetime source: whether it occurred, its value), and the days meet
--- every later cutoff; per source, the count of days, the first and last day and the value give
+-- customer and day once (per lifetime source: whether it occurred, its value), each day falls in
+-- the span of the first cutoff after it, is aggregated per customer and span, and running totals
+-- over the spans (sum of days and value, min of first day, max of last) give each cutoff's whole
+-- history without joining every day to every later cutoff; per source, these give
 -- event days ever, first-to-last span, age, days since last, total and mean value and mean gap.
 -- Every customer with an event before the cutoff has a lifetime row; the lookback aggregates are
 -- joined to it, and __eligible__ keeps those the eligibility rules admit.
@@ -77,11 +79,24 @@ event_days AS (
     WHERE e.ts < (SELECT s.last_cutoff FROM span AS s)
     GROUP BY e.customer_id, CAST(e.ts AS DATE)
 ),
-lifetime AS (
+cutoff_spans AS (
+    SELECT c.cutoff, lag(c.cutoff) OVER (ORDER BY c.cutoff) AS previous_cutoff FROM cutoffs AS c
+),
+per_span AS (
     SELECT d.customer_id, c.cutoff, __lifetime__
     FROM event_days AS d
-    JOIN cutoffs AS c ON d.day < c.cutoff
+    JOIN cutoff_spans AS c ON d.day < c.cutoff AND (c.previous_cutoff IS NULL OR d.day >= c.previous_cutoff)
     GROUP BY d.customer_id, c.cutoff
+),
+customer_cutoffs AS (
+    SELECT f.customer_id, c.cutoff
+    FROM (SELECT b.customer_id, min(b.cutoff) AS first_cutoff FROM per_span AS b GROUP BY b.customer_id) AS f
+    JOIN cutoffs AS c ON c.cutoff >= f.first_cutoff
+),
+lifetime AS (
+    SELECT cc.customer_id, cc.cutoff, __lifetime_running__
+    FROM customer_cutoffs AS cc
+    LEFT JOIN per_span AS b ON b.customer_id = cc.customer_id AND b.cutoff = cc.cutoff
 )
 SELECT l.customer_id, l.cutoff, __features__
 FROM lifetime AS l
