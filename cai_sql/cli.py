@@ -534,9 +534,9 @@ def _print_profile(found) -> None:
         note = "" if s.in_latest_run else " (not scored in the model's latest run)"
         console.print(f"\n[bold]{s.model}[/bold] v{s.model_version}, run {s.run_id} as of {s.score_date}{note}: score "
                       f"{s.score}, {s.bucket}, percentile {s.percentile}, probability {s.probability:.3f}")
-        table = Table("factor", "value", "contribution", "importance")
+        table = Table("factor", "value", "effect", "contribution", "importance")
         for f in s.factors:
-            table.add_row(f["description"], "" if f["value"] is None else f"{f['value']:g}",
+            table.add_row(f["description"], "" if f["value"] is None else f"{f['value']:g}", f.get("direction") or "",
                           f"{f['contribution']:+.3f}", f["importance"])
         if s.factors:
             console.print(table)

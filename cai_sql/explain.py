@@ -29,6 +29,7 @@ from onnx import TensorProto, helper
 
 from .errors import CaiError
 from .export import INPUT_NAME, session
+from .factors import ATTRIBUTE, FLAG, FLAG_UNKNOWN, FLAG_FALSE, FactorLayout, attribute_weights
 from .treeshap import leaf_mean_shap, leaf_paths
 
 CONTRIBUTIONS = "contributions"
@@ -205,16 +206,108 @@ def linear_explainer(terms: LinearTerms) -> Explainer:
     return _finish(graph, terms.intercept)
 
 
-def with_top_factors(explainer_onnx: bytes, bias: float) -> bytes:
-    """The explainer graph extended to rank the factors and finish each row, so no per-row work is left to Python.
+def _factor_nodes(layout: FactorLayout) -> tuple[list, list]:
+    """Nodes turning per-feature ``contributions`` and the input into per-factor ``factor_contributions``,
+    ``factor_values`` and ``factor_texts`` (each (n, factors); texts as float positions in the
+    layout's text list), following :mod:`cai_sql.factors`."""
+    singles = [f for f in layout.factors if f.kind != ATTRIBUTE]
+    flags = layout.of_kind(FLAG)
+    attributes = layout.of_kind(ATTRIBUTE)
+    n_plain = len(singles) - len(flags)
+    initializers = [
+        helper.make_tensor("single_columns", TensorProto.INT64, [len(singles)], [f.columns[0] for f in singles]),
+        helper.make_tensor("text_bases", TensorProto.FLOAT, [len(layout.factors)], [f.first_text for f in layout.factors]),
+        helper.make_tensor("first_axis", TensorProto.INT64, [1], [0]),
+        helper.make_tensor("one_axis_end", TensorProto.INT64, [1], [1]),
+    ]
+    nodes = [
+        helper.make_node("Gather", [CONTRIBUTIONS, "single_columns"], ["single_contributions"], axis=1),
+        helper.make_node("Gather", [INPUT_NAME, "single_columns"], ["single_values"], axis=1),
+        # the row count, for constant blocks of the row's shape
+        helper.make_node("Shape", [INPUT_NAME], ["input_shape"]),
+        helper.make_node("Slice", ["input_shape", "first_axis", "one_axis_end"], ["n_rows"]),
+    ]
+    contributions, values, choices = ["single_contributions"], ["single_values"], []
+    if n_plain:
+        initializers.append(helper.make_tensor("plain_width", TensorProto.INT64, [1], [n_plain]))
+        nodes += [
+            helper.make_node("Concat", ["n_rows", "plain_width"], ["plain_shape"], axis=0),
+            helper.make_node("ConstantOfShape", ["plain_shape"], ["plain_choices"],
+                             value=helper.make_tensor("z", TensorProto.FLOAT, [1], [0.0])),
+        ]
+        choices.append("plain_choices")
+    if flags:
+        initializers += [
+            helper.make_tensor("flag_columns", TensorProto.INT64, [len(flags)], [f.columns[0] for f in flags]),
+            helper.make_tensor("flag_unknown_extra", TensorProto.FLOAT, [], [float(FLAG_UNKNOWN - FLAG_FALSE)]),
+            helper.make_tensor("half", TensorProto.FLOAT, [], [0.5]),
+        ]
+        nodes += [  # 1 → FLAG_TRUE (0), 0 → FLAG_FALSE (1), NaN → FLAG_UNKNOWN (2)
+            helper.make_node("Gather", [INPUT_NAME, "flag_columns"], ["flag_x"], axis=1),
+            helper.make_node("IsNaN", ["flag_x"], ["flag_nan"]),
+            helper.make_node("Where", ["flag_nan", "zero", "flag_x"], ["flag_x0"]),
+            helper.make_node("GreaterOrEqual", ["flag_x0", "half"], ["flag_set"]),
+            helper.make_node("Cast", ["flag_set"], ["flag_set_f"], to=TensorProto.FLOAT),
+            helper.make_node("Sub", ["plus_one", "flag_set_f"], ["flag_unset"]),
+            helper.make_node("Cast", ["flag_nan"], ["flag_nan_f"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["flag_nan_f", "flag_unknown_extra"], ["flag_unknown"]),
+            helper.make_node("Add", ["flag_unset", "flag_unknown"], ["flag_choices"]),
+        ]
+        choices.append("flag_choices")
+    if attributes:
+        level_columns = [c for f in attributes for c in f.columns]
+        weights = np.zeros((len(level_columns), len(attributes)))
+        row = 0
+        for j, factor in enumerate(attributes):
+            weights[row:row + len(factor.columns), j] = attribute_weights(factor)
+            row += len(factor.columns)
+        initializers += [
+            helper.make_tensor("level_columns", TensorProto.INT64, [len(level_columns)], level_columns),
+            helper.make_tensor("level_weights", TensorProto.FLOAT, list(weights.shape), weights.ravel().tolist()),
+            helper.make_tensor("level_counts", TensorProto.FLOAT, [len(attributes)], [len(f.columns) for f in attributes]),
+            helper.make_tensor("first_levels", TensorProto.INT64, [len(attributes)], [f.columns[0] for f in attributes]),
+            helper.make_tensor("nan", TensorProto.FLOAT, [], [float("nan")]),
+        ]
+        nodes += [
+            helper.make_node("Gather", [INPUT_NAME, "level_columns"], ["level_x"], axis=1),
+            helper.make_node("IsNaN", ["level_x"], ["level_nan"]),
+            helper.make_node("Where", ["level_nan", "zero", "level_x"], ["level_x0"]),
+            helper.make_node("MatMul", ["level_x0", "level_weights"], ["level_offsets"]),
+            helper.make_node("Add", ["level_offsets", "level_counts"], ["attribute_choices"]),
+            # an attribute factor reports no value: its text names the level (NaN → NULL)
+            helper.make_node("Gather", [INPUT_NAME, "first_levels"], ["first_level_x"], axis=1),
+            helper.make_node("Mul", ["first_level_x", "nan"], ["attribute_values"]),
+        ]
+        for j, factor in enumerate(attributes):
+            name = f"attribute_{j}"
+            initializers.append(helper.make_tensor(f"{name}_columns", TensorProto.INT64, [len(factor.columns)], list(factor.columns)))
+            nodes += [
+                helper.make_node("Gather", [CONTRIBUTIONS, f"{name}_columns"], [f"{name}_levels"], axis=1),
+                helper.make_node("ReduceSum", [f"{name}_levels", "row_axis"], [f"{name}_contribution"], keepdims=1),
+            ]
+            contributions.append(f"{name}_contribution")
+        values.append("attribute_values")
+        choices.append("attribute_choices")
+    nodes += [
+        helper.make_node("Concat", contributions, ["factor_contributions"], axis=1),
+        helper.make_node("Concat", values, ["factor_values"], axis=1),
+        helper.make_node("Concat", choices, ["factor_choices"], axis=1),
+    ]
+    return initializers, nodes
+
+
+def with_top_factors(explainer_onnx: bytes, bias: float, layout: FactorLayout | None = None) -> bytes:
+    """The explainer graph extended to group features into factors, rank them and finish each row, so no
+    per-row work is left to Python.
 
     Extra input ``k`` (int64[1]). Outputs, per row: ``probability`` (n: sigmoid of the bias plus Σ
-    contributions, in double), ``count`` (n, int32: how many of the top k pull toward the row's side
-    of the average, i.e. are kept) and, for the k largest pulls toward that side, strongest first,
-    ``contribution`` (n, k, double, signed as in the model's margin), ``value`` (n, k, double: the
-    row's feature value) and ``index`` (n, k, int32: the feature position). A row's kept factors are
-    the first ``count`` of its k slots. Built from the verified bytes at load time; nothing about it is
-    stored.
+    contributions, in double), ``count`` (n, int32: how many of the top k factors pull toward the
+    row's side of the average, i.e. are kept) and, for the k largest pulls toward that side,
+    strongest first, ``contribution`` (n, k, double, signed as in the model's margin), ``value``
+    (n, k, double: the row's feature value; NaN for an attribute factor) and ``index`` (n, k,
+    int32: the position of the row's text in ``layout.texts``). A row's kept factors are the first
+    ``count`` of its k slots. Built from the verified bytes at load time; nothing about it is stored.
+    Without ``layout`` (or with an identity layout) each feature is its own factor.
     """
     model = onnx.load_from_string(explainer_onnx)
     graph = model.graph
@@ -225,26 +318,42 @@ def with_top_factors(explainer_onnx: bytes, bias: float) -> bytes:
         helper.make_tensor("row_axis", TensorProto.INT64, [1], [1]),
         helper.make_tensor("bias", TensorProto.DOUBLE, [], [bias]),
     ])
+    grouped = layout is not None and not layout.identity
+    if grouped:
+        initializers, nodes = _factor_nodes(layout)
+        graph.initializer.extend(initializers)
+        graph.node.extend(nodes)
+        factors, values = "factor_contributions", "factor_values"
+    else:
+        factors, values = CONTRIBUTIONS, INPUT_NAME
     graph.node.extend([
-        helper.make_node("ReduceSum", [CONTRIBUTIONS, "row_axis"], ["total"], keepdims=1),
+        helper.make_node("ReduceSum", [factors, "row_axis"], ["total"], keepdims=1),
         helper.make_node("GreaterOrEqual", ["total", "zero"], ["above_average"]),
-        # one sign per row (n, 1) times the matrix: a single pass over the (n, features) contributions
+        # one sign per row (n, 1) times the matrix: a single pass over the (n, factors) contributions
         helper.make_node("Where", ["above_average", "plus_one", "minus_one"], ["side"]),
-        helper.make_node("Mul", [CONTRIBUTIONS, "side"], ["pull"]),
+        helper.make_node("Mul", [factors, "side"], ["pull"]),
         helper.make_node("TopK", ["pull", "k"], ["top_pull", "top_index"], axis=-1, largest=1, sorted=1),
         helper.make_node("Greater", ["top_pull", "zero"], ["kept"]),
         helper.make_node("Cast", ["kept"], ["kept_int"], to=TensorProto.INT32),
         helper.make_node("ReduceSum", ["kept_int", "row_axis"], ["count"], keepdims=0),
         helper.make_node("Mul", ["top_pull", "side"], ["top_contribution"]),
         helper.make_node("Cast", ["top_contribution"], ["contribution"], to=TensorProto.DOUBLE),
-        helper.make_node("GatherElements", [INPUT_NAME, "top_index"], ["top_value"], axis=1),
+        helper.make_node("GatherElements", [values, "top_index"], ["top_value"], axis=1),
         helper.make_node("Cast", ["top_value"], ["value"], to=TensorProto.DOUBLE),
-        helper.make_node("Cast", ["top_index"], ["index"], to=TensorProto.INT32),
         helper.make_node("Cast", ["total"], ["total_double"], to=TensorProto.DOUBLE),
         helper.make_node("Add", ["total_double", "bias"], ["margin"]),
         helper.make_node("Sigmoid", ["margin"], ["row_probability"]),
         helper.make_node("Squeeze", ["row_probability", "row_axis"], ["probability"]),
     ])
+    if grouped:
+        graph.node.extend([
+            helper.make_node("GatherElements", ["factor_choices", "top_index"], ["top_choice"], axis=1),
+            helper.make_node("Gather", ["text_bases", "top_index"], ["top_base"]),
+            helper.make_node("Add", ["top_choice", "top_base"], ["top_text"]),
+            helper.make_node("Cast", ["top_text"], ["index"], to=TensorProto.INT32),
+        ])
+    else:
+        graph.node.append(helper.make_node("Cast", ["top_index"], ["index"], to=TensorProto.INT32))
     graph.input.append(helper.make_tensor_value_info("k", TensorProto.INT64, [1]))
     del graph.output[:]
     graph.output.extend([

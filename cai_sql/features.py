@@ -36,7 +36,7 @@ class Feature:
 
     name: str
     description: str
-    kind: str  # count | recency | value_sum | custom_count | custom_recency | active_days | tenure | numeric | category
+    kind: str  # count | recency | value_sum | custom_count | custom_recency | active_days | tenure | numeric | flag | category
     #            | lifetime_days | lifetime_span | lifetime_age | lifetime_recency | lifetime_value | lifetime_mean_value | lifetime_gap
     #            | lifetime_idle_share | lifetime_rate
     source: str | None = None  # event type, custom event name, profile attribute, or lifetime source (any, goal:N, custom:NAME)
@@ -203,14 +203,22 @@ def plan_features(con: duckdb.DuckDBPyConnection, spec: PredictionSpec, until, h
     features += _lifetime_features(spec, any(has_value for _, has_value in types))
     if spec.clv_features:
         features += clv_features(spec)
+    profile_types = _profile_types(con) if spec.numeric_attributes else {}
     for name in spec.numeric_attributes:
-        features.append(Feature(f"attr_{slug(name)}", f"Profile {name}", "numeric", name))
+        # a BOOLEAN attribute is a yes/no flag: its reason code says "is" or "is not" (cai_sql.factors)
+        kind = "flag" if profile_types.get(name) == "BOOLEAN" else "numeric"
+        features.append(Feature(f"attr_{slug(name)}", f"Profile {name}", kind, name))
     for name in spec.categorical_attributes:
         query = render_template("category_levels", {"__attribute__": exp.column(ident(name), table="p")})
         rows = con.execute(query, {"limit": MAX_LEVELS, "min_share": MIN_LEVEL_SHARE}).fetchall()
         for (level,) in rows:
             features.append(Feature(f"attr_{slug(name)}_{slug(str(level))}", f"Profile {name} is {level}", "category", name, level=str(level)))
     return _unique_names(features)
+
+
+def _profile_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    relation = con.table("profiles")
+    return dict(zip(relation.columns, (str(t) for t in relation.types)))
 
 
 def _unique_names(features: list[Feature]) -> list[Feature]:
@@ -604,7 +612,7 @@ def _output_for(feature: Feature, spec: PredictionSpec, codes: list[str], window
         value = exp.func("coalesce", exp.column(f"_{stem}_v{feature.days}", table="a"), _number(0))
     elif feature.kind == "active_days":
         value = exp.func("coalesce", exp.BitwiseAnd(this=exp.column("active_days", table="a"), expression=_number(DAYS_MASK)), _number(0))
-    elif feature.kind == "numeric":
+    elif feature.kind in ("numeric", "flag"):
         value = exp.column(ident(feature.source), table="p")
     else:  # category: 1 when the attribute has this level, else 0 (unknown and NULL levels too)
         matches = exp.EQ(this=exp.column(ident(feature.source), table="p"), expression=exp.cast(exp.Literal.string(feature.level), "VARCHAR"))

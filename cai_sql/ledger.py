@@ -31,5 +31,10 @@ VIEWS_AND_MACROS = (
 
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     """Create the ledger tables if missing and (re)install their views and macros."""
-    for name in TABLES + VIEWS_AND_MACROS:
+    for name in TABLES:
+        con.execute(sql_text(name))
+    factor_type = con.execute(sql_text("column_type"), {"table": "cai_scores", "column": "influential_factors"}).fetchone()
+    if factor_type is not None and "direction" not in factor_type[0]:
+        con.execute(sql_text("upgrade_cai_scores"))
+    for name in VIEWS_AND_MACROS:
         con.execute(sql_text(name))

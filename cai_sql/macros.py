@@ -12,6 +12,7 @@ import sqlglot
 from sqlglot import exp
 
 from .explain import LinearTerms
+from .factors import ATTRIBUTE, FLAG, FLAG_FALSE, FLAG_TRUE, FLAG_UNKNOWN, Factor, attribute_weights, factor_layout
 from .features import _substitute
 from .sqlfiles import sql_text
 from .sqltree import DIALECT
@@ -122,13 +123,38 @@ def linear_score_sql(macro: str, terms: LinearTerms, feature_names: list[str]) -
     return render_create("cai_linear_score", macro, {"__margin__": _margin(terms, feature_names)})
 
 
+def _field(name: str) -> exp.Expression:
+    return exp.func("struct_extract", exp.column("feature_row"), exp.Literal.string(name))
+
+
+def _factor_choice(factor: Factor, feature_names: list[str]) -> exp.Expression:
+    """The row's text position within ``factor``'s run, as cai_sql.factors.FactorLayout.text_choices."""
+    if factor.kind == FLAG:
+        value = _field(feature_names[factor.columns[0]])
+        return exp.Case(ifs=[exp.If(this=exp.Is(this=value, expression=exp.null()), true=_number(FLAG_UNKNOWN)),
+                             exp.If(this=exp.GTE(this=value.copy(), expression=_number(0.5)), true=_number(FLAG_TRUE))],
+                        default=_number(FLAG_FALSE))
+    if factor.kind == ATTRIBUTE:
+        total: exp.Expression = _number(len(factor.columns))
+        for column, weight in zip(factor.columns, attribute_weights(factor)):
+            level = exp.func("coalesce", _field(feature_names[column]), _number(0))
+            total = exp.Add(this=total, expression=exp.Mul(this=_number(weight), expression=level))
+        return total
+    return _number(0)
+
+
 def linear_explain_sql(macro: str, terms: LinearTerms, features: list[dict]) -> str:
     feature_names = [f["name"] for f in features]
-    values = [exp.cast(exp.func("struct_extract", exp.column("feature_row"), exp.Literal.string(name)), "DOUBLE")
-              for name in feature_names]
+    layout = factor_layout(features)
+    per_feature = _contributions(terms, feature_names)
+    contributions = [_sum([per_feature[c] for c in f.columns[1:]], per_feature[f.columns[0]]) for f in layout.factors]
+    values = [exp.cast(exp.null(), "DOUBLE") if f.kind == ATTRIBUTE else exp.cast(_field(feature_names[f.columns[0]]), "DOUBLE")
+              for f in layout.factors]
     return render_create("cai_linear_explain", macro, {
-        "__contributions__": exp.Array(expressions=_contributions(terms, feature_names)),
+        "__contributions__": exp.Array(expressions=contributions),
         "__values__": exp.Array(expressions=values),
-        "__codes__": exp.Array(expressions=[exp.Literal.string(n) for n in feature_names]),
-        "__descriptions__": exp.Array(expressions=[exp.Literal.string(f["description"]) for f in features]),
+        "__choices__": exp.Array(expressions=[exp.cast(_factor_choice(f, feature_names), "DOUBLE") for f in layout.factors]),
+        "__bases__": exp.Array(expressions=[exp.Literal.number(f.first_text + 1) for f in layout.factors]),
+        "__codes__": exp.Array(expressions=[exp.Literal.string(code) for code in layout.codes]),
+        "__descriptions__": exp.Array(expressions=[exp.Literal.string(text) for text in layout.texts]),
     })

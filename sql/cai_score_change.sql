@@ -2,7 +2,8 @@
 -- two runs) — each factor code among the customer's influential factors in either run, with its
 -- value and contribution (log-odds) in each, ordered by how much its contribution moved. A factor
 -- that was not among the customer's stored factors in a run counts as 0 there (in_runs says which
--- runs had it); scoring with more factors (`cai score --factors N`) makes the picture fuller.
+-- runs had it); scoring with more factors (`cai score --factors N`) makes the picture fuller. The
+-- description is the later run's text (an attribute's text names the customer's level then).
 -- Grain: one row per factor code. Parameters: model_name, customer, run_a := NULL, run_b := NULL.
 CREATE OR REPLACE MACRO cai_score_change(model_name, customer, run_a := NULL, run_b := NULL) AS TABLE
 WITH pair AS (
@@ -25,7 +26,7 @@ factors AS (
     FROM rows AS r, unnest(r.influential_factors) AS t(f)
 ),
 joined AS (
-    SELECT code, any_value(description) AS description,
+    SELECT code, coalesce(max(description) FILTER (WHERE NOT is_a), max(description) FILTER (WHERE is_a)) AS description,
            max(value) FILTER (WHERE is_a) AS value_a, max(value) FILTER (WHERE NOT is_a) AS value_b,
            max(contribution) FILTER (WHERE is_a) AS contribution_a,
            max(contribution) FILTER (WHERE NOT is_a) AS contribution_b,

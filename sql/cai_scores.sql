@@ -1,6 +1,7 @@
 -- cai_scores: the score ledger. Every customer scored by every successful run: calibrated
 -- probability, score (0–100 on the model version's fixed scale), percentile within the run
--- (1–100), bucket (low < 25 ≤ medium < 75 ≤ high on score) and the influential factors.
+-- (1–100), bucket (low < 25 ≤ medium < 75 ≤ high on score) and the influential factors (each
+-- with the direction it moves the prediction: 'raises' or 'lowers').
 -- Rows are only ever added by a run's transaction, or removed when a re-run of the same model
 -- version and date replaces that run. Grain: one row per run and customer. Parameters: none.
 CREATE TABLE IF NOT EXISTS cai_scores (
@@ -14,5 +15,5 @@ CREATE TABLE IF NOT EXISTS cai_scores (
     score               INTEGER  NOT NULL,
     percentile          INTEGER  NOT NULL,
     bucket              VARCHAR  NOT NULL,
-    influential_factors STRUCT(code VARCHAR, description VARCHAR, value DOUBLE, contribution DOUBLE, importance VARCHAR)[] NOT NULL
+    influential_factors STRUCT(code VARCHAR, description VARCHAR, value DOUBLE, contribution DOUBLE, importance VARCHAR, direction VARCHAR)[] NOT NULL
 );

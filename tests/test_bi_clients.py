@@ -328,3 +328,81 @@ def test_scoring_and_publishing_while_a_reader_holds_the_copy(demo_db, published
     seen = {tuple(line["seen"]) for line in polled}
     assert seen <= {tuple(first), tuple(new)} and tuple(new) in seen  # every open got a whole copy, old or new
     assert sorted(p.name for p in target.parent.iterdir()) == ["cai_bi.duckdb"]
+
+
+# --- every persisted macro through ATTACH … AS alias (dbt-duckdb, sqlmesh, notebooks) ----------------------
+
+ALIAS = "warehouse_cai"  # any alias: not the file's name, not "cai"
+
+
+def persisted_macros(con) -> list[tuple[str, str, list[str]]]:
+    """(name, 'macro' | 'table_macro', parameters) of every macro the database file holds."""
+    found = con.execute("""
+        SELECT function_name, function_type, parameters FROM duckdb_functions()
+        WHERE database_name = current_database() AND function_type IN ('macro', 'table_macro') AND NOT internal
+        ORDER BY function_name, len(parameters) DESC""").fetchall()
+    longest: dict[str, tuple[str, str, list[str]]] = {}
+    for name, kind, parameters in found:
+        longest.setdefault(name, (name, kind, list(parameters)))
+    return list(longest.values())
+
+
+def macro_call(con, name: str, kind: str, parameters: list[str]) -> str:
+    """A query calling the macro with arguments from the demo (by parameter name); counts its rows."""
+    model = next((m for (m,) in con.execute("SELECT DISTINCT model FROM cai_models ORDER BY 1").fetchall()
+                  if name.endswith(m) or f"_{m}_v" in name), "purchase_30d")
+    runs = [r for (r,) in con.execute("SELECT run_id FROM cai_runs WHERE model = $m AND status = 'succeeded' ORDER BY run_id",
+                                      {"m": model}).fetchall()]
+    day = con.execute("SELECT max(score_date) FROM cai_runs WHERE model = $m", {"m": model}).fetchall()[0][0]
+    customer = con.execute("SELECT customer_id FROM cai_scores WHERE run_id = $r ORDER BY customer_id LIMIT 1",
+                           {"r": runs[-1]}).fetchall()[0][0]
+    segment = con.execute("SELECT min(segment) FROM cai_segments WHERE model = $m", {"m": model}).fetchall()[0][0]
+    values = {
+        "model_name": f"'{model}'", "model": f"'{model}'", "cutoff_date": f"DATE '{day}'", "bucket_name": "'high'",
+        "cohort_bucket": "'high'", "cohort_run": str(runs[0]), "from_run": str(runs[0]), "to_run": str(runs[-1]),
+        "run_a": str(runs[-2]), "run_b": str(runs[-1]), "attribute": "'loyalty_tier'", "horizon": "90",
+        "customer": f"'{customer}'", "segment_name": f"'{segment}'", "k": "3",
+        # the BG/NBD and Gamma-Gamma formulas (numbers of the published CDNOW fit)
+        "x": "2", "t_x": "30.4", "T": "38.9", "r": "0.243", "alpha": "4.414", "a": "0.793", "b": "2.426",
+        "m": "35.0", "p": "6.25", "q": "3.74", "gamma": "15.44", "c": "3.5", "z": "0.4", "n": "2",
+    }
+    if parameters == ["feature_row"] or parameters == ["feature_row", "k"]:
+        arguments = ", ".join(["f", *(["3"] if "k" in parameters else [])])
+        return f"SELECT count({name}({arguments})) FROM cai_features_{model}(DATE '{day}') AS f"
+    if name.startswith("cai_hyp2f1") or name == "cai_log_hyp2f1":
+        values.update(a="1.2", b="2.5", c="3.5")
+    arguments = ", ".join(values[p] for p in parameters)
+    return f"SELECT count(*) FROM {name}({arguments})" if kind == "table_macro" else f"SELECT count({name}({arguments}))"
+
+
+def test_every_persisted_macro_works_attached_under_an_alias(demo_db):
+    """ATTACH … AS alias (READ_ONLY) plus the search path: every macro resolves its tables and macros in its own file."""
+    direct = duckdb.connect(str(demo_db), read_only=True)
+    macros = persisted_macros(direct)
+    assert {"cai_bucket_flow", "cai_features", "cai_clv_p_alive", "cai_features_purchase_30d", "cai_labels_churn_60d"} \
+        <= {name for name, _, _ in macros}
+    calls = {name: macro_call(direct, name, kind, parameters) for name, kind, parameters in macros}
+    expected = {name: direct.execute(query).fetchall() for name, query in calls.items()}
+    direct.close()
+    attached = duckdb.connect()
+    attached.execute(f"ATTACH '{demo_db}' AS {ALIAS} (READ_ONLY)")
+    attached.execute(f"SET search_path = '{ALIAS}'")
+    for name, query in calls.items():
+        assert attached.execute(query).fetchall() == expected[name], name
+        qualified = query.replace(f" {name}(", f" {ALIAS}.{name}(", 1)  # also called by its qualified name
+        assert attached.execute(qualified).fetchall() == expected[name], name
+    attached.close()
+
+
+def test_macros_work_attached_in_the_old_cli(published_demo):
+    """The same through the DuckDB 1.5.6 CLI binary, on the published copy."""
+    con = duckdb.connect(str(published_demo), read_only=True)
+    calls = [macro_call(con, name, kind, parameters) for name, kind, parameters in persisted_macros(con)
+             if not name.startswith("cai_features") and not name.startswith("cai_labels")]  # events scans: slow here
+    con.close()
+    args = [str(DUCKDB_CLI), "-json", "-c", f"ATTACH '{published_demo}' AS {ALIAS} (READ_ONLY)",
+            "-c", f"SET search_path = '{ALIAS}'"]
+    for query in calls:
+        args += ["-c", query]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and not result.stderr, result.stderr

@@ -16,6 +16,7 @@ import cai_sql
 from cai_sql import scoring
 from cai_sql.explain import build_explainer, contributions
 from cai_sql.export import export, onnx_probabilities
+from cai_sql.factors import factor_layout
 from cai_sql.spec import spec_from_dict
 from cai_sql.training import _candidates, train
 
@@ -167,7 +168,8 @@ def test_explain_returns_top_factors_toward_the_prediction(scon):
     result = rows(scon, f"""
         SELECT cai_score('purchase_30d', f, 1) AS p, cai_explain('purchase_30d', f, 3, 1) AS factors
         FROM cai_features_purchase_30d_v1(DATE '{DATE}') AS f""")
-    features = {f["name"]: f["description"] for f in json.loads(rows(scon, "SELECT features FROM cai_models WHERE version = 1")[0][0])}
+    layout = factor_layout(json.loads(rows(scon, "SELECT features FROM cai_models WHERE version = 1")[0][0]))
+    texts = {f.code: set(f.texts) for f in layout.factors}
     bias = rows(scon, "SELECT explainer_bias FROM cai_models WHERE version = 1")[0][0]
     for probability, factors in result:
         assert len(factors) <= 3
@@ -177,7 +179,8 @@ def test_explain_returns_top_factors_toward_the_prediction(scon):
             assert all(c > 0 for c in contributions_) if above_average else all(c < 0 for c in contributions_)
             assert [abs(c) for c in contributions_] == sorted((abs(c) for c in contributions_), reverse=True)
         for factor in factors:
-            assert factor["description"] == features[factor["code"]]
+            assert factor["description"] in texts[factor["code"]]
+            assert factor["direction"] == ("raises" if factor["contribution"] > 0 else "lowers")
             level = "high" if abs(factor["contribution"]) >= math.log(2) else "medium" if abs(factor["contribution"]) >= math.log(1.25) else "low"
             assert factor["importance"] == level
     assert sum(bool(f) for _, f in result) > 0.9 * len(result)
@@ -212,6 +215,18 @@ def test_linear_sql_macros_work_without_python_udfs(scored_db, tmp_path):
     assert out.returncode == 0, out.stderr
     n, mean, longest = out.stdout.split()
     assert int(n) > 500 and 0 < float(mean) < 1 and int(longest) == 3
+    attached = (  # the same, with the file attached under an alias (README: Attached under an alias)
+        "import duckdb\n"
+        "con = duckdb.connect()\n"
+        f"con.execute(\"ATTACH '{copy}' AS some_alias (READ_ONLY)\")\n"
+        "con.execute(\"SET search_path = 'some_alias'\")\n"
+        f"r = con.sql(\"SELECT count(*), avg(some_alias.cai_score_purchase_30d(f)), max(len(some_alias.cai_explain_purchase_30d(f, 3))) "
+        f"FROM some_alias.cai_features_purchase_30d(DATE '{DATE}') AS f\").fetchall()[0]\n"
+        "print(r[0], r[1], r[2])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", attached], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [n, mean, longest]
 
 
 # --- bad input to the functions ------------------------------------------------------------------

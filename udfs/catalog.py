@@ -23,6 +23,7 @@ import pyarrow as pa
 from cai_sql.database import table_exists
 from cai_sql.errors import CaiError
 from cai_sql.explain import with_top_factors
+from cai_sql.factors import FactorLayout, factor_layout
 from cai_sql.export import INPUT_NAME, probabilities_output, session
 from cai_sql.sqlfiles import sql_text
 
@@ -38,7 +39,7 @@ class RankedFactors(NamedTuple):
     count: np.ndarray  # (n,) int32: the first `count` slots of a row are its factors
     contribution: np.ndarray  # (n, k) float64
     value: np.ndarray  # (n, k) float64
-    index: np.ndarray  # (n, k) int32
+    index: np.ndarray  # (n, k) int32: the factor text (position in LoadedModel.codes / descriptions)
 
 
 @dataclass
@@ -69,12 +70,18 @@ class LoadedModel:
         return [f["name"] for f in self.features]
 
     @functools.cached_property
+    def factors(self) -> FactorLayout:
+        """The reason-code factors of the feature list (one per attribute; see cai_sql.factors)."""
+        return factor_layout(self.features)
+
+    @functools.cached_property
     def codes(self) -> pa.Array:
-        return pa.array(self.feature_names, pa.string())
+        """Factor codes, one per factor text: the graph's ``index`` output points into this and ``descriptions``."""
+        return pa.array(self.factors.codes, pa.string())
 
     @functools.cached_property
     def descriptions(self) -> pa.Array:
-        return pa.array([f["description"] for f in self.features], pa.string())
+        return pa.array(self.factors.texts, pa.string())
 
     @property
     def feature_set(self) -> str:
@@ -99,7 +106,7 @@ class LoadedModel:
                     )
                 self._sessions[kind] = session(data)
                 if kind == "explainer":
-                    self._sessions["ranked"] = session(with_top_factors(data, self.bias))
+                    self._sessions["ranked"] = session(with_top_factors(data, self.bias, self.factors))
             return self._sessions[kind]
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
@@ -118,7 +125,7 @@ class LoadedModel:
     def ranked_factors(self, X: np.ndarray, k: int) -> RankedFactors:
         """Each row's probability and its top-k factors toward its side of the average (see ``with_top_factors``)."""
         self._session("explainer")
-        k = np.array([min(k, len(self.features))], dtype=np.int64)
+        k = np.array([min(k, len(self.factors.factors))], dtype=np.int64)
         return RankedFactors(*self._sessions["ranked"].run(None, {INPUT_NAME: X, "k": k}))
 
     def check(self) -> None:

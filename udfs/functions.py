@@ -22,11 +22,13 @@ DEFAULT_FACTORS = 5
 
 FACTOR_TYPE = pa.struct([
     ("code", pa.string()), ("description", pa.string()), ("value", pa.float64()),
-    ("contribution", pa.float64()), ("importance", pa.string()),
+    ("contribution", pa.float64()), ("importance", pa.string()), ("direction", pa.string()),
 ])
-FACTORS_SQL_TYPE = "STRUCT(code VARCHAR, description VARCHAR, value DOUBLE, contribution DOUBLE, importance VARCHAR)[]"
+FACTORS_SQL_TYPE = ("STRUCT(code VARCHAR, description VARCHAR, value DOUBLE, contribution DOUBLE, importance VARCHAR, "
+                    "direction VARCHAR)[]")
 RUN_SQL_TYPE = f"STRUCT(probability DOUBLE, score INTEGER, influential_factors {FACTORS_SQL_TYPE})"
 _IMPORTANCE = pa.array(["low", "medium", "high"])
+_DIRECTION = pa.array(["lowers", "raises"])  # of the prediction: the sign of the contribution
 _LEVELS = np.array([MEDIUM_IMPORTANCE, HIGH_IMPORTANCE])  # |contribution| at or above each: one level up
 _FACTOR_FIELDS = [f.name for f in FACTOR_TYPE]
 
@@ -98,13 +100,14 @@ def top_factors(loaded: LoadedModel, ranked: RankedFactors) -> pa.ListViewArray:
     value = ranked.value.reshape(-1)
     level = pa.array(np.searchsorted(_LEVELS, np.abs(contribution), side="right"))  # 0 low, 1 medium, 2 high
     # dictionary-encoded strings: DuckDB decodes them, no string is copied per factor here. The
-    # indices are feature positions from the graph and levels 0-2, so Arrow need not check them.
+    # indices are factor text positions from the graph, levels 0-2 and directions 0-1, so Arrow need not check them.
     take = pa.array(ranked.index.reshape(-1))
     factors = pa.StructArray.from_arrays(
         [pa.DictionaryArray.from_arrays(take, loaded.codes, safe=False),
          pa.DictionaryArray.from_arrays(take, loaded.descriptions, safe=False),
          pa.array(value, mask=np.isnan(value)), pa.array(contribution),
-         pa.DictionaryArray.from_arrays(level, _IMPORTANCE, safe=False)],
+         pa.DictionaryArray.from_arrays(level, _IMPORTANCE, safe=False),
+         pa.DictionaryArray.from_arrays(pa.array((contribution > 0).astype(np.int8)), _DIRECTION, safe=False)],
         names=_FACTOR_FIELDS,
     )
     return pa.ListViewArray.from_arrays(_slot_offsets(n, k), pa.array(ranked.count), factors)

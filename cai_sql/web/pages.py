@@ -105,7 +105,14 @@ def factor_page(con: duckdb.DuckDBPyConnection, model: str, code: str) -> dict:
     if not rows:
         raise NotFound(f"Reason code '{code}' is not among the top 10 factors of any bucket in {model}'s latest run; "
                        f"see the factor table on the model page.")
-    return {"model": card, "code": code, "description": rows[0]["description"], "rows": rows}
+    return {"model": card, "code": code, "description": _factor_title(rows), "rows": rows}
+
+
+def _factor_title(rows: list[dict]) -> str:
+    """The factor's text, or for an attribute whose rows name different levels, the attribute's label."""
+    texts = {r["description"] for r in rows}
+    labels = {text.partition(": ")[0] for text in texts if ": " in text}
+    return labels.pop() if len(texts) > 1 and len(labels) == 1 else rows[0]["description"]
 
 
 def _successful_runs(con: duckdb.DuckDBPyConnection, model: str) -> list[dict]:
