@@ -158,3 +158,22 @@ def test_demo_factors_grouped_by_attribute_add_up_to_the_margin(demo):
         assert grouped.shape[1] < X.shape[1]  # the demo's attributes are grouped
         p = loaded.probabilities(X).astype(np.float64)  # float32 from ONNX: compare probabilities, not log-odds
         np.testing.assert_allclose(1 / (1 + np.exp(-(loaded.bias + grouped.sum(axis=1)))), p, atol=1e-5)
+
+
+def test_a_ledger_from_before_directions_is_upgraded_in_place(tmp_path):
+    from cai_sql.ledger import ensure_ledger
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    con.execute("""CREATE TABLE cai_scores (run_id BIGINT NOT NULL, model VARCHAR NOT NULL, model_version INTEGER NOT NULL,
+        model_type VARCHAR NOT NULL, score_date DATE NOT NULL, customer_id VARCHAR NOT NULL, probability DOUBLE NOT NULL,
+        score INTEGER NOT NULL, percentile INTEGER NOT NULL, bucket VARCHAR NOT NULL,
+        influential_factors STRUCT(code VARCHAR, description VARCHAR, value DOUBLE, contribution DOUBLE, importance VARCHAR)[] NOT NULL)""")
+    con.execute("""INSERT INTO cai_scores VALUES (1, 'm', 1, 'conversion', DATE '2026-01-01', 'c1', 0.2, 20, 20, 'low',
+        [{'code': 'a', 'description': 'A', 'value': 1.0, 'contribution': -0.5, 'importance': 'medium'},
+         {'code': 'b', 'description': 'B', 'value': 2.0, 'contribution': 0.25, 'importance': 'low'}])""")
+    con.execute("CREATE TABLE profiles (customer_id VARCHAR)")
+    ensure_ledger(con)
+    ensure_ledger(con)  # a second time is a no-op
+    factors = con.execute("SELECT influential_factors FROM cai_scores").fetchall()[0][0]
+    assert [(f["code"], f["direction"]) for f in factors] == [("a", "lowers"), ("b", "raises")]
+    assert con.execute("SELECT count(*) FROM cai_factors_by_bucket").fetchall()[0][0] == 0  # no cai_runs row: joined away
