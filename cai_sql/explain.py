@@ -206,44 +206,82 @@ def linear_explainer(terms: LinearTerms) -> Explainer:
     return _finish(graph, terms.intercept)
 
 
-def _factor_nodes(layout: FactorLayout) -> tuple[list, list]:
-    """Nodes turning per-feature ``contributions`` and the input into per-factor ``factor_contributions``,
-    ``factor_values`` and ``factor_texts`` (each (n, factors); texts as float positions in the
-    layout's text list), following :mod:`cai_sql.factors`."""
-    singles = [f for f in layout.factors if f.kind != ATTRIBUTE]
-    flags = layout.of_kind(FLAG)
-    attributes = layout.of_kind(ATTRIBUTE)
-    n_plain = len(singles) - len(flags)
+def _merge_levels_in_trees(graph: onnx.GraphProto, layout: FactorLayout) -> bool:
+    """Route every level's leaf contributions of an attribute to its first level's output, in the tree
+    ensemble itself (onnxruntime sums a leaf's weights per target), so grouping costs nothing per row.
+    False when the explainer is not a tree ensemble."""
+    node = next((n for n in graph.node if n.op_type == "TreeEnsembleRegressor"), None)
+    if node is None:
+        return False
+    to_slot = {column: factor.columns[0] for factor in layout.of_kind(ATTRIBUTE) for column in factor.columns}
+    values = {a.name: a for a in node.attribute}
+    merged: dict[tuple[int, int, int], float] = {}  # (tree, leaf, target) → summed weight, first-seen order
+    for tree, leaf, target, weight in zip(values["target_treeids"].ints, values["target_nodeids"].ints,
+                                          values["target_ids"].ints, values["target_weights"].floats):
+        key = (tree, leaf, to_slot.get(target, target))
+        merged[key] = merged.get(key, 0.0) + weight
+    for name, column in (("target_treeids", 0), ("target_nodeids", 1), ("target_ids", 2)):
+        del values[name].ints[:]
+        values[name].ints.extend(key[column] for key in merged)
+    del values["target_weights"].floats[:]
+    values["target_weights"].floats.extend(merged.values())
+    return True
+
+
+def _take_columns(source: str, columns: list[int], name: str) -> tuple[list, list]:
+    """Initializers and nodes selecting ``columns`` of ``source`` into ``name``: a Slice when they are
+    one contiguous run (about 4× cheaper in onnxruntime than a Gather along the columns)."""
+    if columns == list(range(columns[0], columns[0] + len(columns))):
+        initializers = [helper.make_tensor(f"{name}_start", TensorProto.INT64, [1], [columns[0]]),
+                        helper.make_tensor(f"{name}_end", TensorProto.INT64, [1], [columns[0] + len(columns)])]
+        return initializers, [helper.make_node("Slice", [source, f"{name}_start", f"{name}_end", "row_axis"], [name])]
+    initializers = [helper.make_tensor(f"{name}_columns", TensorProto.INT64, [len(columns)], columns)]
+    return initializers, [helper.make_node("Gather", [source, f"{name}_columns"], [name], axis=1)]
+
+
+def _factor_nodes(layout: FactorLayout, merged_in_trees: bool) -> tuple[list, list, str, list]:
+    """Nodes giving the per-slot ``factor_contributions`` (n, features: an attribute's sum in its first
+    level's column, its other levels 0, so they are never kept) and, for the ranked slots
+    ``top_index`` (n, k), each row's text position ``top_text`` and reported value ``top_value``,
+    following :mod:`cai_sql.factors`. Only small (n, levels + flags) blocks are added per row."""
+    n = layout.n_features
+    attributes, flags = layout.of_kind(ATTRIBUTE), layout.of_kind(FLAG)
+    specials = flags + attributes  # their choices, in this order, after a leading 0 column for every other factor
+    slot_base = np.zeros(n)
+    special_position = np.zeros(n, dtype=np.int64)
+    attribute_slot = np.zeros(n, dtype=bool)
+    for factor in layout.factors:
+        slot_base[factor.columns[0]] = factor.first_text
+    for position, factor in enumerate(specials, start=1):
+        special_position[factor.columns[0]] = position
+    for factor in attributes:
+        attribute_slot[factor.columns[0]] = True
     initializers = [
-        helper.make_tensor("single_columns", TensorProto.INT64, [len(singles)], [f.columns[0] for f in singles]),
-        helper.make_tensor("text_bases", TensorProto.FLOAT, [len(layout.factors)], [f.first_text for f in layout.factors]),
+        helper.make_tensor("slot_base", TensorProto.FLOAT, [n], slot_base.tolist()),
+        helper.make_tensor("special_position", TensorProto.INT64, [n], special_position.tolist()),
+        helper.make_tensor("attribute_slot", TensorProto.BOOL, [n], attribute_slot.tolist()),
+        helper.make_tensor("nan", TensorProto.FLOAT, [], [float("nan")]),
         helper.make_tensor("first_axis", TensorProto.INT64, [1], [0]),
         helper.make_tensor("one_axis_end", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("one_column", TensorProto.INT64, [1], [1]),
     ]
     nodes = [
-        helper.make_node("Gather", [CONTRIBUTIONS, "single_columns"], ["single_contributions"], axis=1),
-        helper.make_node("Gather", [INPUT_NAME, "single_columns"], ["single_values"], axis=1),
-        # the row count, for constant blocks of the row's shape
         helper.make_node("Shape", [INPUT_NAME], ["input_shape"]),
         helper.make_node("Slice", ["input_shape", "first_axis", "one_axis_end"], ["n_rows"]),
+        helper.make_node("Concat", ["n_rows", "one_column"], ["plain_shape"], axis=0),
+        helper.make_node("ConstantOfShape", ["plain_shape"], ["plain_choice"],
+                         value=helper.make_tensor("z", TensorProto.FLOAT, [1], [0.0])),
     ]
-    contributions, values, choices = ["single_contributions"], ["single_values"], []
-    if n_plain:
-        initializers.append(helper.make_tensor("plain_width", TensorProto.INT64, [1], [n_plain]))
-        nodes += [
-            helper.make_node("Concat", ["n_rows", "plain_width"], ["plain_shape"], axis=0),
-            helper.make_node("ConstantOfShape", ["plain_shape"], ["plain_choices"],
-                             value=helper.make_tensor("z", TensorProto.FLOAT, [1], [0.0])),
-        ]
-        choices.append("plain_choices")
+    choices = ["plain_choice"]
     if flags:
+        taken, taking = _take_columns(INPUT_NAME, [f.columns[0] for f in flags], "flag_x")
         initializers += [
-            helper.make_tensor("flag_columns", TensorProto.INT64, [len(flags)], [f.columns[0] for f in flags]),
+            *taken,
             helper.make_tensor("flag_unknown_extra", TensorProto.FLOAT, [], [float(FLAG_UNKNOWN - FLAG_FALSE)]),
             helper.make_tensor("half", TensorProto.FLOAT, [], [0.5]),
         ]
         nodes += [  # 1 → FLAG_TRUE (0), 0 → FLAG_FALSE (1), NaN → FLAG_UNKNOWN (2)
-            helper.make_node("Gather", [INPUT_NAME, "flag_columns"], ["flag_x"], axis=1),
+            *taking,
             helper.make_node("IsNaN", ["flag_x"], ["flag_nan"]),
             helper.make_node("Where", ["flag_nan", "zero", "flag_x"], ["flag_x0"]),
             helper.make_node("GreaterOrEqual", ["flag_x0", "half"], ["flag_set"]),
@@ -254,6 +292,7 @@ def _factor_nodes(layout: FactorLayout) -> tuple[list, list]:
             helper.make_node("Add", ["flag_unset", "flag_unknown"], ["flag_choices"]),
         ]
         choices.append("flag_choices")
+    factors = CONTRIBUTIONS
     if attributes:
         level_columns = [c for f in attributes for c in f.columns]
         weights = np.zeros((len(level_columns), len(attributes)))
@@ -261,39 +300,53 @@ def _factor_nodes(layout: FactorLayout) -> tuple[list, list]:
         for j, factor in enumerate(attributes):
             weights[row:row + len(factor.columns), j] = attribute_weights(factor)
             row += len(factor.columns)
+        taken, taking = _take_columns(INPUT_NAME, level_columns, "level_x")
         initializers += [
-            helper.make_tensor("level_columns", TensorProto.INT64, [len(level_columns)], level_columns),
+            *taken,
             helper.make_tensor("level_weights", TensorProto.FLOAT, list(weights.shape), weights.ravel().tolist()),
             helper.make_tensor("level_counts", TensorProto.FLOAT, [len(attributes)], [len(f.columns) for f in attributes]),
-            helper.make_tensor("first_levels", TensorProto.INT64, [len(attributes)], [f.columns[0] for f in attributes]),
-            helper.make_tensor("nan", TensorProto.FLOAT, [], [float("nan")]),
         ]
         nodes += [
-            helper.make_node("Gather", [INPUT_NAME, "level_columns"], ["level_x"], axis=1),
+            *taking,
             helper.make_node("IsNaN", ["level_x"], ["level_nan"]),
             helper.make_node("Where", ["level_nan", "zero", "level_x"], ["level_x0"]),
             helper.make_node("MatMul", ["level_x0", "level_weights"], ["level_offsets"]),
             helper.make_node("Add", ["level_offsets", "level_counts"], ["attribute_choices"]),
-            # an attribute factor reports no value: its text names the level (NaN → NULL)
-            helper.make_node("Gather", [INPUT_NAME, "first_levels"], ["first_level_x"], axis=1),
-            helper.make_node("Mul", ["first_level_x", "nan"], ["attribute_values"]),
         ]
-        for j, factor in enumerate(attributes):
-            name = f"attribute_{j}"
-            initializers.append(helper.make_tensor(f"{name}_columns", TensorProto.INT64, [len(factor.columns)], list(factor.columns)))
-            nodes += [
-                helper.make_node("Gather", [CONTRIBUTIONS, f"{name}_columns"], [f"{name}_levels"], axis=1),
-                helper.make_node("ReduceSum", [f"{name}_levels", "row_axis"], [f"{name}_contribution"], keepdims=1),
-            ]
-            contributions.append(f"{name}_contribution")
-        values.append("attribute_values")
         choices.append("attribute_choices")
-    nodes += [
-        helper.make_node("Concat", contributions, ["factor_contributions"], axis=1),
-        helper.make_node("Concat", values, ["factor_values"], axis=1),
-        helper.make_node("Concat", choices, ["factor_choices"], axis=1),
+        if not merged_in_trees:  # e.g. the linear explainer: sum the levels into the first one's column
+            keep = np.ones(n)
+            groups = np.zeros((n, len(attributes)))
+            placement = np.zeros((len(attributes), n))
+            for j, factor in enumerate(attributes):
+                keep[list(factor.columns)] = 0.0
+                groups[list(factor.columns), j] = 1.0
+                placement[j, factor.columns[0]] = 1.0
+            initializers += [
+                helper.make_tensor("keep_columns", TensorProto.FLOAT, [1, n], keep.tolist()),
+                helper.make_tensor("attribute_groups", TensorProto.FLOAT, [n, len(attributes)], groups.ravel().tolist()),
+                helper.make_tensor("placement", TensorProto.FLOAT, [len(attributes), n], placement.ravel().tolist()),
+            ]
+            nodes += [  # contributions are never NaN, so one thin MatMul sums each attribute's levels
+                helper.make_node("MatMul", [CONTRIBUTIONS, "attribute_groups"], ["attribute_sums"]),
+                helper.make_node("MatMul", ["attribute_sums", "placement"], ["placed_sums"]),
+                helper.make_node("Mul", [CONTRIBUTIONS, "keep_columns"], ["kept_contributions"]),
+                helper.make_node("Add", ["kept_contributions", "placed_sums"], ["factor_contributions"]),
+            ]
+            factors = "factor_contributions"
+    nodes.append(helper.make_node("Concat", choices, ["special_choices"], axis=1))
+    after_ranking = [
+        helper.make_node("Gather", ["special_position", "top_index"], ["top_special"]),
+        helper.make_node("GatherElements", ["special_choices", "top_special"], ["top_choice"], axis=1),
+        helper.make_node("Gather", ["slot_base", "top_index"], ["top_base"]),
+        helper.make_node("Add", ["top_choice", "top_base"], ["top_text"]),
+        helper.make_node("Cast", ["top_text"], ["index"], to=TensorProto.INT32),
+        # an attribute factor reports no value: its text names the level (NaN → NULL)
+        helper.make_node("Gather", ["attribute_slot", "top_index"], ["top_is_attribute"]),
+        helper.make_node("GatherElements", [INPUT_NAME, "top_index"], ["top_input"], axis=1),
+        helper.make_node("Where", ["top_is_attribute", "nan", "top_input"], ["top_value"]),
     ]
-    return initializers, nodes
+    return initializers, nodes, factors, after_ranking
 
 
 def with_top_factors(explainer_onnx: bytes, bias: float, layout: FactorLayout | None = None) -> bytes:
@@ -306,8 +359,9 @@ def with_top_factors(explainer_onnx: bytes, bias: float, layout: FactorLayout | 
     strongest first, ``contribution`` (n, k, double, signed as in the model's margin), ``value``
     (n, k, double: the row's feature value; NaN for an attribute factor) and ``index`` (n, k,
     int32: the position of the row's text in ``layout.texts``). A row's kept factors are the first
-    ``count`` of its k slots. Built from the verified bytes at load time; nothing about it is stored.
-    Without ``layout`` (or with an identity layout) each feature is its own factor.
+    ``count`` of its k slots. Factors are ranked in feature-column slots: an attribute's in its first
+    level's column (the others hold 0 and are never kept). Built from the verified bytes at load
+    time; nothing about it is stored. Without ``layout`` each feature is its own factor.
     """
     model = onnx.load_from_string(explainer_onnx)
     graph = model.graph
@@ -319,17 +373,19 @@ def with_top_factors(explainer_onnx: bytes, bias: float, layout: FactorLayout | 
         helper.make_tensor("bias", TensorProto.DOUBLE, [], [bias]),
     ])
     grouped = layout is not None and not layout.identity
+    factors, after_ranking = CONTRIBUTIONS, [
+        helper.make_node("Cast", ["top_index"], ["index"], to=TensorProto.INT32),
+        helper.make_node("GatherElements", [INPUT_NAME, "top_index"], ["top_value"], axis=1),
+    ]
     if grouped:
-        initializers, nodes = _factor_nodes(layout)
+        merged = bool(layout.of_kind(ATTRIBUTE)) and _merge_levels_in_trees(graph, layout)
+        initializers, nodes, factors, after_ranking = _factor_nodes(layout, merged)
         graph.initializer.extend(initializers)
         graph.node.extend(nodes)
-        factors, values = "factor_contributions", "factor_values"
-    else:
-        factors, values = CONTRIBUTIONS, INPUT_NAME
     graph.node.extend([
         helper.make_node("ReduceSum", [factors, "row_axis"], ["total"], keepdims=1),
         helper.make_node("GreaterOrEqual", ["total", "zero"], ["above_average"]),
-        # one sign per row (n, 1) times the matrix: a single pass over the (n, factors) contributions
+        # one sign per row (n, 1) times the matrix: a single pass over the (n, features) contributions
         helper.make_node("Where", ["above_average", "plus_one", "minus_one"], ["side"]),
         helper.make_node("Mul", [factors, "side"], ["pull"]),
         helper.make_node("TopK", ["pull", "k"], ["top_pull", "top_index"], axis=-1, largest=1, sorted=1),
@@ -338,22 +394,13 @@ def with_top_factors(explainer_onnx: bytes, bias: float, layout: FactorLayout | 
         helper.make_node("ReduceSum", ["kept_int", "row_axis"], ["count"], keepdims=0),
         helper.make_node("Mul", ["top_pull", "side"], ["top_contribution"]),
         helper.make_node("Cast", ["top_contribution"], ["contribution"], to=TensorProto.DOUBLE),
-        helper.make_node("GatherElements", [values, "top_index"], ["top_value"], axis=1),
+        *after_ranking,
         helper.make_node("Cast", ["top_value"], ["value"], to=TensorProto.DOUBLE),
         helper.make_node("Cast", ["total"], ["total_double"], to=TensorProto.DOUBLE),
         helper.make_node("Add", ["total_double", "bias"], ["margin"]),
         helper.make_node("Sigmoid", ["margin"], ["row_probability"]),
         helper.make_node("Squeeze", ["row_probability", "row_axis"], ["probability"]),
     ])
-    if grouped:
-        graph.node.extend([
-            helper.make_node("GatherElements", ["factor_choices", "top_index"], ["top_choice"], axis=1),
-            helper.make_node("Gather", ["text_bases", "top_index"], ["top_base"]),
-            helper.make_node("Add", ["top_choice", "top_base"], ["top_text"]),
-            helper.make_node("Cast", ["top_text"], ["index"], to=TensorProto.INT32),
-        ])
-    else:
-        graph.node.append(helper.make_node("Cast", ["top_index"], ["index"], to=TensorProto.INT32))
     graph.input.append(helper.make_tensor_value_info("k", TensorProto.INT64, [1]))
     del graph.output[:]
     graph.output.extend([
