@@ -548,3 +548,118 @@ def test_in_chromium_the_report_opens_with_no_network(db, browser, tmp_path):
     page.screenshot(path=str(artefacts(tmp_path) / "report.png"), full_page=True)
     assert errors == [] and requested == [out.as_uri()]
     context.close()
+
+
+# --- charts an analyst can read: the layout Chromium draws ------------------------------------------------------
+
+CHURN = {"name": "churn_60d", "model_type": "churn",
+         "goal": {"any_of": ["event_type = 'commerce.purchases'", "event_type = 'web.webpagedetails.pageViews'"],
+                  "will_occur": False, "window_days": 60},
+         "training": {"min_positives": 50, "min_negatives": 50}}
+
+# Boxes ([left, top, right, bottom] in page pixels) and texts of what plotly drew in one chart.
+CHART_LAYOUT_JS = """el => {
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const texts = selector => [...el.querySelectorAll(selector)].filter(t => t.textContent.trim())
+    .map(t => ({text: t.textContent, box: box(t), transform: t.getAttribute('transform') || ''}));
+  const drag = el.querySelector('.nsewdrag');
+  return {
+    svg: box(el.querySelector('svg.main-svg')), plot: drag ? box(drag) : null,
+    title: texts('.gtitle'), xticks: texts('.xtick text'), yticks: texts('.ytick text'),
+    labels: texts('.xtitle, .ytitle, .gtitle-subtitle, .legendtext, .annotation-text, .node-label'),
+    legend: [...el.querySelectorAll('.legend')].map(box),
+    modebar: [...el.querySelectorAll('.modebar-group')].map(box),
+    circles: [...el.querySelectorAll('.shapelayer path')].map(p => ({box: box(p), fill: getComputedStyle(p).fill})),
+    bars: [...el.querySelectorAll('.trace.bars')].map(t => ({name: t.__data__[0].trace.name || '',
+      fills: [...t.querySelectorAll('.point path')].map(p => getComputedStyle(p).fill),
+      boxes: [...t.querySelectorAll('.point path')].map(box)})),
+    range: el._fullLayout.xaxis ? el._fullLayout.xaxis.range : null,
+  };
+}"""
+
+
+def inside(inner, outer, slack: float = 0.5) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def drawn_charts(page) -> list[dict]:
+    page.wait_for_selector("body[data-charts=drawn]")
+    return [chart.evaluate(CHART_LAYOUT_JS) for chart in page.locator("div.chart").all()]
+
+
+def draw_figures(browser, figures: list[dict], width: int = 900):
+    """Chromium drawing figures exactly as the pages do: the chart() markup, dashboard.css and .js, plotly.js."""
+    from cai_sql.web.rendering import chart, plotly_js_path, static_dir
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    css = (static_dir() / "dashboard.css").read_text(encoding="utf-8")
+    page.set_content(f"<!doctype html><html><head><style>{css}</style></head><body><main>"
+                     + "".join(chart(f) for f in figures) + "</main></body></html>")
+    page.add_script_tag(path=str(plotly_js_path()))
+    page.add_script_tag(path=str(static_dir() / "dashboard.js"))
+    return page
+
+
+@pytest.fixture(scope="module")
+def churn_db(dashboard_db, tmp_path_factory):
+    """The dashboard's database with a churn model too (logistic regression: seconds), scored once."""
+    from cai_sql.spec import spec_from_dict
+    from cai_sql.training import train
+
+    from .test_training import NOW
+
+    db = tmp_path_factory.mktemp("churn") / "churn.duckdb"
+    shutil.copy(dashboard_db, db)
+    con = cai_sql.connect(db)
+    train(con, spec_from_dict(CHURN), now=NOW, algorithms=("logistic_regression",))
+    cai_sql.score(con, "churn_60d", as_of=RUN_DATES[-2])
+    cai_sql.score(con, "churn_60d", as_of=DATE)
+    con.close()
+    return db
+
+
+def test_in_chromium_buckets_are_coloured_by_what_they_mean_for_the_model(churn_db, browser, tmp_path):
+    """A churn model's high bucket (customers likely to leave) is red and its low bucket green; a purchase
+    model's high bucket is green: on badges, bucket cards, model cards, profiles and every chart of buckets."""
+    red, green, grey = "rgb(207, 34, 46)", "rgb(26, 127, 55)", "rgb(110, 119, 129)"
+    expected = {"churn_60d": {"high": red, "low": green}, "purchase_30d": {"high": green, "low": grey}}
+    badge = "el => getComputedStyle(el).backgroundColor"
+    copy = tmp_path / "churn.duckdb"
+    shutil.copy(churn_db, copy)
+    customer = rows(duckdb.connect(str(copy), read_only=True),
+                    "SELECT customer_id FROM cai_latest_scores GROUP BY 1 HAVING count(*) = 2 ORDER BY 1 LIMIT 1")[0][0]
+    with Server(copy) as running:
+        page = open_page(browser, errors := [])
+        for model, colors in expected.items():
+            page.goto(f"{running.url}/models/{model}")
+            page.wait_for_selector("body[data-charts=drawn]")
+            for bucket, color in colors.items():
+                assert page.locator(f".bucket-card[data-bucket={bucket}] .badge").evaluate(badge) == color, (model, bucket)
+                assert page.locator(f".columns .badge.{bucket}").first.evaluate(badge) == color, (model, bucket)
+            page.goto(f"{running.url}/models/{model}/trends")
+            trend, cohort = drawn_charts(page)[:2]
+            page.screenshot(path=str(artefacts(tmp_path) / f"colours-{model}-trends.png"), full_page=True)
+            for chart in (trend, cohort):
+                fills = {bars["name"]: set(bars["fills"]) for bars in chart["bars"]}
+                assert fills["high"] == {colors["high"]} and fills.get("low", {colors["low"]}) == {colors["low"]}, (model, fills)
+            sankey = page.locator("div.chart").nth(2).evaluate(
+                "el => [...el.querySelectorAll('.sankey-node')].map(n => [n.textContent, getComputedStyle(n.querySelector('rect')).fill])")
+            assert {color for label, color in sankey if label.startswith("high")} == {colors["high"]}, sankey
+        page.goto(running.url + "/")
+        for model, colors in expected.items():
+            card = page.locator(".model-card", has_text=model)
+            assert card.locator(".badge.high").evaluate(badge) == colors["high"]
+            assert card.locator(".badge.low").evaluate(badge) == colors["low"]
+        page.goto(f"{running.url}/customers/{customer}")
+        page.wait_for_selector("body[data-charts=drawn]")
+        for model in expected:
+            card = page.locator(".score-card", has_text=model)
+            bucket = card.locator(".big .badge").inner_text()
+            assert card.locator(".big .badge").evaluate(badge) == {**expected[model], "medium": "rgb(212, 167, 44)"}[bucket]
+        page.screenshot(path=str(artefacts(tmp_path) / "colours-profile.png"), full_page=True)
+    assert unexpected(errors) == []

@@ -8,9 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-BUCKET_COLORS = {"high": "#1a7f37", "medium": "#d4a72c", "low": "#8c959f", "new": "#0969da", "exited": "#cf222e"}
 ACCENT = "#0969da"
 SECOND = "#bf3989"
+GOOD, CAUTION, BAD, NEUTRAL = "#1a7f37", "#d4a72c", "#cf222e", "#6e7781"
+OTHER_BUCKETS = {"new": ACCENT, "exited": "#424a53"}  # in flows between runs
+RISK_MODEL_TYPES = ("churn",)
+
+
+def model_kind(model_type: str) -> str:
+    """'risk' when a high score predicts bad news (churn), 'opportunity' when it predicts good news (conversion)."""
+    return "risk" if model_type in RISK_MODEL_TYPES else "opportunity"
+
+
+def bucket_colors(model_type: str) -> dict[str, str]:
+    """Bucket colours by meaning: a risk model's high bucket is red and its low one green; an opportunity
+    model's high bucket is green. Every chart and badge that colours a bucket takes its colour from here."""
+    high, low = (BAD, GOOD) if model_kind(model_type) == "risk" else (GOOD, NEUTRAL)
+    return {"high": high, "medium": CAUTION, "low": low, **OTHER_BUCKETS}
+
+
+def bucket_style(model_type: str) -> str:
+    """The bucket colours as CSS custom properties, for the badges inside the element that carries them."""
+    colors = bucket_colors(model_type)
+    return "; ".join(f"--{bucket}: {colors[bucket]}" for bucket in ("high", "medium", "low"))
 
 
 def _layout(title: str, **extra) -> dict:
@@ -85,14 +105,15 @@ def calibration(rows: list[dict]) -> dict:
     }
 
 
-def expected_vs_actual(rows: list[dict]) -> dict:
+def expected_vs_actual(rows: list[dict], model_type: str) -> dict:
+    colors = bucket_colors(model_type)
     data = []
     for bucket in ("high", "medium", "low"):
         mine = [r for r in rows if r["bucket"] == bucket]
         if not mine:
             continue
         x = [_label(r) for r in mine]
-        color = BUCKET_COLORS[bucket]
+        color = colors[bucket]
         data.append({"type": "scatter", "mode": "lines+markers", "name": f"{bucket}: expected", "x": x,
                      "y": [r["expected_rate"] for r in mine], "line": {"color": color, "dash": "dot"}})
         data.append({"type": "scatter", "mode": "lines+markers", "name": f"{bucket}: actual", "x": x,
@@ -100,8 +121,9 @@ def expected_vs_actual(rows: list[dict]) -> dict:
     return {"data": data, "layout": _layout("Expected vs actual rate per run", yaxis={"tickformat": ".0%"})}
 
 
-def stacked_buckets(rows: list[dict], title: str, value: str = "customers") -> dict:
+def stacked_buckets(rows: list[dict], title: str, model_type: str, value: str = "customers") -> dict:
     """Stacked bars of bucket counts per run (cai_bucket_trend, cai_cohort_tracking)."""
+    colors = bucket_colors(model_type)
     runs = sorted({(r["score_date"], r["run_id"]) for r in rows})
     labels = [_label({"score_date": d, "run_id": i}) for d, i in runs]
     data = []
@@ -109,16 +131,17 @@ def stacked_buckets(rows: list[dict], title: str, value: str = "customers") -> d
         by_run = {(r["score_date"], r["run_id"]): r[value] for r in rows if r["bucket"] == bucket}
         if by_run:
             data.append({"type": "bar", "name": bucket, "x": labels, "y": [by_run.get(k, 0) for k in runs],
-                         "marker": {"color": BUCKET_COLORS.get(bucket, "#57606a")}})
+                         "marker": {"color": colors[bucket]}})
     return {"data": data, "layout": _layout(title, barmode="stack", yaxis={"title": {"text": value}})}
 
 
-def sankey(rows: list[dict]) -> dict:
+def sankey(rows: list[dict], model_type: str) -> dict:
     """Flow between two runs (cai_bucket_flow) as a Sankey diagram."""
+    palette = bucket_colors(model_type)
     sources = sorted({r["from_bucket"] for r in rows}, key=_bucket_order)
     targets = sorted({r["to_bucket"] for r in rows}, key=_bucket_order)
     labels = [f"{b} (run {rows[0]['from_run']})" for b in sources] + [f"{b} (run {rows[0]['to_run']})" for b in targets]
-    colors = [BUCKET_COLORS.get(b, "#57606a") for b in sources + targets]
+    colors = [palette.get(b, NEUTRAL) for b in sources + targets]
     return {
         "data": [{
             "type": "sankey",
@@ -133,7 +156,8 @@ def sankey(rows: list[dict]) -> dict:
 
 
 def _bucket_order(bucket: str) -> int:
-    return ["new", "high", "medium", "low", "exited"].index(bucket) if bucket in BUCKET_COLORS else 9
+    order = ["new", "high", "medium", "low", "exited"]
+    return order.index(bucket) if bucket in order else len(order)
 
 
 def venn(row: dict) -> dict:
