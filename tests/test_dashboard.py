@@ -605,6 +605,37 @@ def draw_figures(browser, figures: list[dict], width: int = 900):
     return page
 
 
+@pytest.mark.parametrize("width", [1280, 520])
+def test_in_chromium_every_tick_label_and_title_is_whole_and_clear_of_the_toolbar(server, browser, tmp_path, width):
+    """Tick labels (rotated run dates on narrow screens, the CLV axis), axis titles and legends lie inside their
+    chart; on a wide screen every title and legend is clear of the plotly toolbar shown on hover."""
+    customer = rows(duckdb.connect(str(server.db), read_only=True), "SELECT min(customer_id) FROM cai_latest_scores")[0][0]
+    page = open_page(browser, errors := [])
+    page.set_viewport_size({"width": width, "height": 900})
+    rotated = []
+    for path in ["/models/purchase_30d", "/models/purchase_30d/trends", "/clv", "/segments", f"/customers/{customer}"]:
+        page.goto(server.url + path)
+        charts = drawn_charts(page)
+        page.screenshot(path=str(artefacts(tmp_path) / f"layout-{width}-{path.strip('/').replace('/', '-')}.png"), full_page=True)
+        for index, chart in enumerate(charts):
+            for label in chart["xticks"] + chart["yticks"] + chart["labels"]:
+                assert inside(label["box"], chart["svg"]), (path, index, label)
+            rotated += [t["text"] for t in chart["xticks"] if "rotate(" in t["transform"] and "run" in t["text"]]
+            if width >= 1000:
+                assert len(chart["title"]) == 1 and inside(chart["title"][0]["box"], chart["svg"]), (path, index)
+                page.locator("div.chart").nth(index).hover()
+                assert chart["modebar"], (path, index)
+                for tool in page.locator("div.chart").nth(index).evaluate(CHART_LAYOUT_JS)["modebar"]:
+                    assert not any(overlap(tool, box) for box in [chart["title"][0]["box"], *chart["legend"]]), (path, index)
+        if path == "/clv":  # a numeric CLV axis: every tick a whole number, the open last bin labelled "N+"
+            ticks = [t["text"] for t in charts[0]["xticks"]]
+            assert len(ticks) >= 3 and all(re.fullmatch(r"\d{1,3}(,\d{3})*", t) for t in ticks), ticks
+            assert any(re.fullmatch(r"[\d,]+\+", t["text"]) for t in charts[0]["labels"])
+    if width < 1000:  # the trend and cohort charts turn their run dates, and still show them whole
+        assert {"2026-08-06 · run 1", "2026-10-15 · run 4"} <= set(rotated)
+    assert unexpected(errors) == []
+
+
 @pytest.fixture(scope="module")
 def churn_db(dashboard_db, tmp_path_factory):
     """The dashboard's database with a churn model too (logistic regression: seconds), scored once."""

@@ -13,6 +13,8 @@ SECOND = "#bf3989"
 GOOD, CAUTION, BAD, NEUTRAL = "#1a7f37", "#d4a72c", "#cf222e", "#6e7781"
 OTHER_BUCKETS = {"new": ACCENT, "exited": "#424a53"}  # in flows between runs
 RISK_MODEL_TYPES = ("churn",)
+# plotly's toolbar (shown on hover) sits in the top-right corner of a chart: titles start below it
+MODEBAR_ROOM = 30
 
 
 def model_kind(model_type: str) -> str:
@@ -35,8 +37,9 @@ def bucket_style(model_type: str) -> str:
 
 def _layout(title: str, **extra) -> dict:
     layout = {
-        "title": {"text": title, "font": {"size": 15}, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
-        "margin": {"l": 56, "r": 16, "t": 64, "b": 56},
+        "title": {"text": title, "font": {"size": 15}, "x": 0, "xanchor": "left", "xref": "container",
+                  "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": MODEBAR_ROOM, "l": 4}},
+        "margin": {"l": 56, "r": 16, "t": 84, "b": 48},
         "height": 320,
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
@@ -44,6 +47,8 @@ def _layout(title: str, **extra) -> dict:
         "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
     }
     layout.update(extra)
+    for axis in ("xaxis", "yaxis"):  # margins grow to fit tick labels (rotated dates, long bins) instead of cutting them
+        layout[axis] = {"automargin": True, **layout.get(axis, {})}
     return layout
 
 
@@ -210,10 +215,22 @@ def score_history(history: list[tuple], model: str) -> dict:
 
 
 def clv_distribution(rows: list[dict]) -> dict:
-    labels = [f"{r['lower']:,.0f}+" if r["upper"] == float("inf") else f"{r['lower']:,.0f}–{r['upper']:,.0f}" for r in rows]
+    """The bins of dash_clv_distribution on a numeric CLV axis (its ticks stay short and level, however many
+    bins); the last, open bin is drawn as wide as the others and labelled with its lower bound."""
+    widths = [r["upper"] - r["lower"] for r in rows if r["upper"] != float("inf")]
+    step = widths[0] if widths else 1.0
+    lowers = [r["lower"] for r in rows]
+    uppers = [r["upper"] if r["upper"] != float("inf") else r["lower"] + step for r in rows]
+    ranges = [f"{r['lower']:,.0f}+" if r["upper"] == float("inf") else f"{r['lower']:,.0f}–{r['upper']:,.0f}" for r in rows]
     return {
-        "data": [{"type": "bar", "x": labels, "y": [r["customers"] for r in rows], "marker": {"color": ACCENT}}],
-        "layout": _layout("Lifetime value distribution", xaxis={"title": {"text": "CLV"}}, yaxis={"title": {"text": "customers"}}),
+        "data": [{"type": "bar", "x": [(lo + up) / 2 for lo, up in zip(lowers, uppers)], "width": [up - lo for lo, up in zip(lowers, uppers)],
+                  "y": [r["customers"] for r in rows], "marker": {"color": ACCENT, "line": {"color": "#fff", "width": 1}},
+                  "customdata": ranges, "hovertemplate": "CLV %{customdata}: %{y:,} customers<extra></extra>"}],
+        "layout": _layout("Lifetime value distribution", xaxis={"title": {"text": "CLV"}, "tickformat": ",", "rangemode": "tozero"},
+                          yaxis={"title": {"text": "customers"}},
+                          annotations=[{"x": (lo + up) / 2, "y": r["customers"], "yanchor": "bottom", "text": label,
+                                        "showarrow": False, "font": {"size": 11}}
+                                       for lo, up, r, label in zip(lowers, uppers, rows, ranges) if label.endswith("+")]),
     }
 
 
