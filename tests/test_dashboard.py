@@ -636,6 +636,35 @@ def test_in_chromium_every_tick_label_and_title_is_whole_and_clear_of_the_toolba
     assert unexpected(errors) == []
 
 
+def test_in_chromium_the_drift_axis_is_scaled_to_the_data_with_the_thresholds_marked(server, browser):
+    def drift_rows(*psis):
+        return [{"measure": f"m{i}", "psi": psi, "flag": "stable" if psi < 0.1 else "moderate shift" if psi < 0.25 else "major shift"}
+                for i, psi in enumerate(psis)]
+
+    from cai_sql.web import charts
+
+    tiny, near = charts.drift(drift_rows(0.001, 0.0004, 0.0002)), charts.drift(drift_rows(0.07, 0.02))
+    page = draw_figures(browser, [tiny, near])
+    drawn = drawn_charts(page)
+    for chart, share in zip(drawn, (0.8, 0.6)):  # the largest bar spans most of the plot: a PSI of 0.001 is plain to see
+        plot = chart["plot"]
+        widest = max(b[2] - b[0] for b in chart["bars"][0]["boxes"])
+        assert widest > share * (plot[2] - plot[0]), chart["range"]
+    assert drawn[0]["range"][1] < 0.002 and drawn[0]["circles"] == []  # no threshold line within reach
+    assert "beyond this scale: moderate shift 0.1, major shift 0.25" in " ".join(t["text"] for t in drawn[0]["labels"])
+    lines = drawn[1]["circles"]  # 0.1 is near 0.07: its line is drawn inside the plot; 0.25 is named beyond
+    assert len(lines) == 1 and inside(lines[0]["box"], drawn[1]["plot"]) and lines[0]["box"][2] > max(
+        b[2] for b in drawn[1]["bars"][0]["boxes"])
+    assert "dotted line: moderate shift 0.1; beyond this scale: major shift 0.25" in " ".join(t["text"] for t in drawn[1]["labels"])
+
+    page.goto(server.url + "/models/purchase_30d/trends")  # the fixture's drift reaches past 0.25: both lines, bars by flag
+    real = drawn_charts(page)[-1]
+    with duckdb.connect(str(server.db), read_only=True) as con:
+        largest = con.execute("SELECT max(psi) FROM cai_drift('purchase_30d', run_a := 3, run_b := 4)").fetchone()[0]
+    assert largest > 0.25 and len(real["circles"]) == 2 and largest <= real["range"][1] < 1.2 * largest
+    assert "rgb(207, 34, 46)" in real["bars"][0]["fills"]  # major shifts in red
+
+
 @pytest.fixture(scope="module")
 def churn_db(dashboard_db, tmp_path_factory):
     """The dashboard's database with a churn model too (logistic regression: seconds), scored once."""

@@ -182,17 +182,31 @@ def venn(row: dict) -> dict:
     }
 
 
+PSI_THRESHOLDS = ((0.1, "moderate shift", CAUTION), (0.25, "major shift", BAD))  # as cai_drift flags them
+
+
 def drift(rows: list[dict]) -> dict:
+    """The 20 largest PSIs on an axis scaled to them. A threshold within twice the largest value is drawn as a
+    dotted line; the subtitle names the lines and the thresholds beyond the scale."""
     shown = [r for r in rows if r["psi"] is not None][:20]
+    largest = max((r["psi"] for r in shown), default=0.0) or 0.001
+    marked = [t for t in PSI_THRESHOLDS if t[0] <= 2 * largest]
+    beyond = [t for t in PSI_THRESHOLDS if t not in marked]
+    notes = [f"{label}: " + ", ".join(f"{name} {value:g}" for value, name, _ in group)
+             for label, group in ((f"dotted line{'s' if len(marked) > 1 else ''}", marked), ("beyond this scale", beyond))
+             if group]
+    flag_colors = {name: color for _, name, color in PSI_THRESHOLDS}
+    layout = _layout("Population stability index (20 largest)", height=max(320, 22 * len(shown) + 130),
+                     xaxis={"range": [0, max([largest * 1.15] + [t[0] * 1.08 for t in marked])], "title": {"text": "PSI"}},
+                     shapes=[{"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": value, "x1": value,
+                              "line": {"dash": "dot", "color": color}} for value, _, color in marked])
+    layout["title"]["subtitle"] = {"text": "; ".join(notes), "font": {"size": 12, "color": "#57606a"}}
     return {
         "data": [{"type": "bar", "orientation": "h", "y": [r["measure"] for r in shown][::-1],
                   "x": [r["psi"] for r in shown][::-1],
-                  "marker": {"color": [{"major": "#cf222e", "moderate": "#d4a72c"}.get(r["flag"], ACCENT) for r in shown][::-1]},
-                  "hovertemplate": "%{y}: PSI %{x:.3f}<extra></extra>"}],
-        "layout": _layout("Population stability index (20 largest)", height=max(320, 22 * len(shown) + 90),
-                          margin={"l": 260, "r": 16, "t": 44, "b": 40},
-                          shapes=[{"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": t, "x1": t,
-                                   "line": {"dash": "dot", "color": c}} for t, c in ((0.1, "#d4a72c"), (0.25, "#cf222e"))]),
+                  "marker": {"color": [flag_colors.get(r["flag"], ACCENT) for r in shown][::-1]},
+                  "hovertemplate": "%{y}: PSI %{x:.4f}<extra></extra>"}],
+        "layout": layout,
     }
 
 
