@@ -665,6 +665,38 @@ def test_in_chromium_the_drift_axis_is_scaled_to_the_data_with_the_thresholds_ma
     assert "rgb(207, 34, 46)" in real["bars"][0]["fills"]  # major shifts in red
 
 
+VENN_CASES = [(70, 237, 84), (900, 100, 0), (300, 0, 30), (5, 20, 975)]  # the fixture's, contained, apart, cramped
+
+
+def test_in_chromium_venn_circle_areas_are_proportional_to_the_counts(browser):
+    from cai_sql.web import charts
+
+    figures = [charts.venn({"bucket": "high", "run_a": 3, "run_b": 4, "only_a": only_a, "both_runs": both, "only_b": only_b,
+                            "jaccard": both / (only_a + both + only_b)}) for only_a, both, only_b in VENN_CASES]
+    for (only_a, both, only_b), chart in zip(VENN_CASES, drawn_charts(draw_figures(browser, figures, width=600))):
+        a, b = [c["box"] for c in chart["circles"]]
+        for circle in (a, b):  # round, and inside the chart
+            assert abs((circle[2] - circle[0]) - (circle[3] - circle[1])) < 1 and inside(circle, chart["svg"])
+        r_a, r_b = (a[2] - a[0]) / 2, (b[2] - b[0]) / 2
+        assert (r_a / r_b) ** 2 == pytest.approx((only_a + both) / (both + only_b), rel=0.03)
+        # the shared area, counted on a grid of points, is to circle A's as `both` is to A's count
+        centre_a, centre_b = ((a[0] + a[2]) / 2, (a[1] + a[3]) / 2), ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+        step = r_a / 150
+        in_a = shared = 0
+        for i in range(-150, 151):
+            for j in range(-150, 151):
+                x, y = centre_a[0] + i * step, centre_a[1] + j * step
+                if (x - centre_a[0]) ** 2 + (y - centre_a[1]) ** 2 <= r_a ** 2:
+                    in_a += 1
+                    shared += (x - centre_b[0]) ** 2 + (y - centre_b[1]) ** 2 <= r_b ** 2
+        assert shared / in_a == pytest.approx(both / (only_a + both), abs=0.015)
+        labels = [t for t in chart["labels"] if t["text"].startswith(("only", "both"))]
+        assert sorted(t["text"] for t in labels) == sorted(f"{name}{count:,}" for name, count in
+                                                         [("only run 3", only_a), ("both", both), ("only run 4", only_b)] if count)
+        for i, label in enumerate(labels):  # every count readable: inside the chart, no two on top of each other
+            assert inside(label["box"], chart["svg"]) and not any(overlap(label["box"], other["box"]) for other in labels[i + 1:])
+
+
 @pytest.fixture(scope="module")
 def churn_db(dashboard_db, tmp_path_factory):
     """The dashboard's database with a churn model too (logistic regression: seconds), scored once."""

@@ -7,6 +7,7 @@ return. The browser draws them with the plotly.js that ships inside the ``plotly
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 ACCENT = "#0969da"
 SECOND = "#bf3989"
@@ -165,20 +166,63 @@ def _bucket_order(bucket: str) -> int:
     return order.index(bucket) if bucket in order else len(order)
 
 
+def _lens_area(r1: float, r2: float, d: float) -> float:
+    """Area shared by two circles of radii r1, r2 whose centres are d apart."""
+    if d >= r1 + r2:
+        return 0.0
+    if d <= abs(r1 - r2):
+        return math.pi * min(r1, r2) ** 2
+    a1 = r1 * r1 * math.acos((d * d + r1 * r1 - r2 * r2) / (2 * d * r1))
+    a2 = r2 * r2 * math.acos((d * d + r2 * r2 - r1 * r1) / (2 * d * r2))
+    return a1 + a2 - 0.5 * math.sqrt((-d + r1 + r2) * (d + r1 - r2) * (d - r1 + r2) * (d + r1 + r2))
+
+
+def _centre_distance(r1: float, r2: float, overlap: float) -> float:
+    """The distance between centres at which two circles share ``overlap`` (bisection: the area falls with d)."""
+    near, far = abs(r1 - r2), r1 + r2
+    for _ in range(60):
+        middle = (near + far) / 2
+        near, far = (middle, far) if _lens_area(r1, r2, middle) > overlap else (near, middle)
+    return (near + far) / 2
+
+
 def venn(row: dict) -> dict:
-    """Two circles for a bucket's members in two runs (cai_bucket_overlap); areas are not to scale."""
+    """Two circles for a bucket's members in two runs (cai_bucket_overlap): each circle's area is proportional
+    to the bucket's size in its run and the area they share to the customers in both."""
+    size_a, size_b, both = row["only_a"] + row["both_runs"], row["only_b"] + row["both_runs"], row["both_runs"]
+    largest = max(size_a, size_b, 1)
+    r_a, r_b = math.sqrt(size_a / largest), math.sqrt(size_b / largest)  # the larger circle has radius 1
+    d = _centre_distance(r_a, r_b, math.pi * both / largest)
+    # each region's label at the middle of its stretch of the line through both centres (A at 0, B at d)
+    regions = [(f"only run {row['run_a']}", row["only_a"], -r_a, min(d - r_b, r_a) if r_b else r_a),
+               ("both", both, max(-r_a, d - r_b), min(r_a, d + r_b)),
+               (f"only run {row['run_b']}", row["only_b"], max(r_a, d - r_b) if r_a else d - r_b, d + r_b)]
+    regions = [(name, count, (left + right) / 2, right - left < 0.55) for name, count, left, right in regions if count]
+    # labels of regions too narrow to hold them go side by side under the circles, with an arrow to their region
+    cramped = [x for _, _, x, narrow in regions if narrow]
+    slots = [sum(cramped) / len(cramped) + 1.1 * (k - (len(cramped) - 1) / 2) for k in range(len(cramped))]
+    below = -1.35
+    annotations = []
+    for name, count, x, narrow in regions:
+        annotations.append({"x": x, "y": 0, "xref": "x", "yref": "y", "text": f"{name}<br><b>{count:,}</b>",
+                            "font": {"size": 13}, "showarrow": narrow, "arrowhead": 0, "arrowcolor": "#57606a",
+                            "axref": "x", "ayref": "y", "ax": slots.pop(0) if narrow else x, "ay": below})
     circle = {"type": "circle", "xref": "x", "yref": "y", "opacity": 0.35, "line": {"width": 1}}
+    shapes = [{**circle, "x0": centre - r, "x1": centre + r, "y0": -r, "y1": r, "fillcolor": color}
+              for centre, r, color in ((0.0, r_a, ACCENT), (d, r_b, SECOND)) if r > 0]
+    texts = [a["ax"] for a in annotations if a["showarrow"]]
+    left, right = min([-r_a, d - r_b, *(x - 0.3 for x in texts)]), max([r_a, d + r_b, *(x + 0.3 for x in texts)])
+    if not shapes:
+        annotations.append({"x": 0, "y": 0, "text": f"nobody in '{row['bucket']}' in either run", "showarrow": False})
     return {
-        "data": [{"type": "scatter", "x": [0.9, 2, 3.1], "y": [1, 1, 1], "mode": "text", "hoverinfo": "skip",
-                  "text": [f"only run {row['run_a']}<br><b>{row['only_a']:,}</b>", f"both<br><b>{row['both_runs']:,}</b>",
-                           f"only run {row['run_b']}<br><b>{row['only_b']:,}</b>"], "textfont": {"size": 13}}],
+        "data": [{"type": "scatter", "x": [left, right], "y": [0, 0], "mode": "markers", "hoverinfo": "skip",
+                  "marker": {"opacity": 0}}],
         "layout": _layout(
             f"'{row['bucket']}' in runs {row['run_a']} and {row['run_b']} (Jaccard "
             f"{'–' if row['jaccard'] is None else format(row['jaccard'], '.2f')})",
-            xaxis={"visible": False, "range": [0, 4]}, yaxis={"visible": False, "range": [-0.25, 2.25]},
-            showlegend=False,
-            shapes=[{**circle, "x0": 0.3, "x1": 2.5, "y0": -0.1, "y1": 2.1, "fillcolor": ACCENT},
-                    {**circle, "x0": 1.5, "x1": 3.7, "y0": -0.1, "y1": 2.1, "fillcolor": SECOND}]),
+            xaxis={"visible": False, "range": [left - 0.3, right + 0.3]},
+            yaxis={"visible": False, "range": [below - 0.3, 1.1], "scaleanchor": "x"},
+            margin={"l": 16, "r": 16, "t": 64, "b": 16}, showlegend=False, shapes=shapes, annotations=annotations),
     }
 
 
