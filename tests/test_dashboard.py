@@ -697,6 +697,38 @@ def test_in_chromium_venn_circle_areas_are_proportional_to_the_counts(browser):
             assert inside(label["box"], chart["svg"]) and not any(overlap(label["box"], other["box"]) for other in labels[i + 1:])
 
 
+def test_in_chromium_factor_tables_fit_the_page_and_wrap_long_texts(server, browser, tmp_path):
+    customer = rows(duckdb.connect(str(server.db), read_only=True),
+                    "SELECT customer_id FROM cai_latest_scores ORDER BY score DESC LIMIT 1")[0][0]
+    page = open_page(browser, errors := [])
+    checked = 0
+    for width in (1280, 1000, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ["/models/purchase_30d", f"/customers/{customer}"]:
+            page.goto(server.url + path)
+            page.wait_for_selector("body[data-charts=drawn]")
+            fit = page.evaluate("""() => {
+              const main = document.querySelector('main'), style = getComputedStyle(main);
+              const right = main.getBoundingClientRect().right - parseFloat(style.paddingRight);
+              const tables = [...document.querySelectorAll('table.factors')].map(t => t.getBoundingClientRect());
+              const broken = [...document.querySelectorAll('table.factors td')].filter(td => {
+                const text = td.textContent.trim(), range = document.createRange();
+                range.selectNodeContents(td);
+                return text.length <= 9 && !text.includes(' ') && range.getClientRects().length > 1; });
+              return {page: [document.documentElement.scrollWidth, window.innerWidth], right,
+                      tables: tables.map(r => [r.left, r.top, r.right, r.bottom]),
+                      scrolled: [...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth).length,
+                      broken: broken.map(td => td.textContent)}; }""")
+            assert fit["page"][0] <= fit["page"][1], (path, width)
+            assert fit["tables"] and all(t[2] <= fit["right"] + 0.5 for t in fit["tables"]), (path, width, fit)
+            assert fit["scrolled"] == 0 and fit["broken"] == [], (path, width, fit)
+            assert not any(overlap(a, b) for i, a in enumerate(fit["tables"]) for b in fit["tables"][i + 1:])
+            checked += len(fit["tables"])
+        page.goto(server.url + "/models/purchase_30d")
+        page.locator("section.model .columns").screenshot(path=str(artefacts(tmp_path) / f"factor-tables-{width}.png"))
+    assert checked >= 12 and unexpected(errors) == []
+
+
 @pytest.fixture(scope="module")
 def churn_db(dashboard_db, tmp_path_factory):
     """The dashboard's database with a churn model too (logistic regression: seconds), scored once."""
