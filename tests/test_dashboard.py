@@ -548,3 +548,242 @@ def test_in_chromium_the_report_opens_with_no_network(db, browser, tmp_path):
     page.screenshot(path=str(artefacts(tmp_path) / "report.png"), full_page=True)
     assert errors == [] and requested == [out.as_uri()]
     context.close()
+
+
+# --- charts an analyst can read: the layout Chromium draws ------------------------------------------------------
+
+CHURN = {"name": "churn_60d", "model_type": "churn",
+         "goal": {"any_of": ["event_type = 'commerce.purchases'", "event_type = 'web.webpagedetails.pageViews'"],
+                  "will_occur": False, "window_days": 60},
+         "training": {"min_positives": 50, "min_negatives": 50}}
+
+# Boxes ([left, top, right, bottom] in page pixels) and texts of what plotly drew in one chart.
+CHART_LAYOUT_JS = """el => {
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const texts = selector => [...el.querySelectorAll(selector)].filter(t => t.textContent.trim())
+    .map(t => ({text: t.textContent, box: box(t), transform: t.getAttribute('transform') || ''}));
+  const drag = el.querySelector('.nsewdrag');
+  return {
+    svg: box(el.querySelector('svg.main-svg')), plot: drag ? box(drag) : null,
+    title: texts('.gtitle'), xticks: texts('.xtick text'), yticks: texts('.ytick text'),
+    labels: texts('.xtitle, .ytitle, .gtitle-subtitle, .legendtext, .annotation-text, .node-label'),
+    legend: [...el.querySelectorAll('.legend')].map(box),
+    modebar: [...el.querySelectorAll('.modebar-group')].map(box),
+    circles: [...el.querySelectorAll('.shapelayer path')].map(p => ({box: box(p), fill: getComputedStyle(p).fill})),
+    bars: [...el.querySelectorAll('.trace.bars')].map(t => ({name: t.__data__[0].trace.name || '',
+      fills: [...t.querySelectorAll('.point path')].map(p => getComputedStyle(p).fill),
+      boxes: [...t.querySelectorAll('.point path')].map(box)})),
+    range: el._fullLayout.xaxis ? el._fullLayout.xaxis.range : null,
+  };
+}"""
+
+
+def inside(inner, outer, slack: float = 0.5) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def drawn_charts(page) -> list[dict]:
+    page.wait_for_selector("body[data-charts=drawn]")
+    return [chart.evaluate(CHART_LAYOUT_JS) for chart in page.locator("div.chart").all()]
+
+
+def draw_figures(browser, figures: list[dict], width: int = 900):
+    """Chromium drawing figures exactly as the pages do: the chart() markup, dashboard.css and .js, plotly.js."""
+    from cai_sql.web.rendering import chart, plotly_js_path, static_dir
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    css = (static_dir() / "dashboard.css").read_text(encoding="utf-8")
+    page.set_content(f"<!doctype html><html><head><style>{css}</style></head><body><main>"
+                     + "".join(chart(f) for f in figures) + "</main></body></html>")
+    page.add_script_tag(path=str(plotly_js_path()))
+    page.add_script_tag(path=str(static_dir() / "dashboard.js"))
+    return page
+
+
+@pytest.mark.parametrize("width", [1280, 520])
+def test_in_chromium_every_tick_label_and_title_is_whole_and_clear_of_the_toolbar(server, browser, tmp_path, width):
+    """Tick labels (rotated run dates on narrow screens, the CLV axis), axis titles and legends lie inside their
+    chart; on a wide screen every title and legend is clear of the plotly toolbar shown on hover."""
+    customer = rows(duckdb.connect(str(server.db), read_only=True), "SELECT min(customer_id) FROM cai_latest_scores")[0][0]
+    page = open_page(browser, errors := [])
+    page.set_viewport_size({"width": width, "height": 900})
+    rotated = []
+    for path in ["/models/purchase_30d", "/models/purchase_30d/trends", "/clv", "/segments", f"/customers/{customer}"]:
+        page.goto(server.url + path)
+        charts = drawn_charts(page)
+        page.screenshot(path=str(artefacts(tmp_path) / f"layout-{width}-{path.strip('/').replace('/', '-')}.png"), full_page=True)
+        for index, chart in enumerate(charts):
+            for label in chart["xticks"] + chart["yticks"] + chart["labels"]:
+                assert inside(label["box"], chart["svg"]), (path, index, label)
+            rotated += [t["text"] for t in chart["xticks"] if "rotate(" in t["transform"] and "run" in t["text"]]
+            if width >= 1000:
+                assert len(chart["title"]) == 1 and inside(chart["title"][0]["box"], chart["svg"]), (path, index)
+                page.locator("div.chart").nth(index).hover()
+                assert chart["modebar"], (path, index)
+                for tool in page.locator("div.chart").nth(index).evaluate(CHART_LAYOUT_JS)["modebar"]:
+                    assert not any(overlap(tool, box) for box in [chart["title"][0]["box"], *chart["legend"]]), (path, index)
+        if path == "/clv":  # a numeric CLV axis: every tick a whole number, the open last bin labelled "N+"
+            ticks = [t["text"] for t in charts[0]["xticks"]]
+            assert len(ticks) >= 3 and all(re.fullmatch(r"\d{1,3}(,\d{3})*", t) for t in ticks), ticks
+            assert any(re.fullmatch(r"[\d,]+\+", t["text"]) for t in charts[0]["labels"])
+    if width < 1000:  # the trend and cohort charts turn their run dates, and still show them whole
+        assert {"2026-08-06 · run 1", "2026-10-15 · run 4"} <= set(rotated)
+    assert unexpected(errors) == []
+
+
+def test_in_chromium_the_drift_axis_is_scaled_to_the_data_with_the_thresholds_marked(server, browser):
+    def drift_rows(*psis):
+        return [{"measure": f"m{i}", "psi": psi, "flag": "stable" if psi < 0.1 else "moderate shift" if psi < 0.25 else "major shift"}
+                for i, psi in enumerate(psis)]
+
+    from cai_sql.web import charts
+
+    tiny, near = charts.drift(drift_rows(0.001, 0.0004, 0.0002)), charts.drift(drift_rows(0.07, 0.02))
+    page = draw_figures(browser, [tiny, near])
+    drawn = drawn_charts(page)
+    for chart, share in zip(drawn, (0.8, 0.6)):  # the largest bar spans most of the plot: a PSI of 0.001 is plain to see
+        plot = chart["plot"]
+        widest = max(b[2] - b[0] for b in chart["bars"][0]["boxes"])
+        assert widest > share * (plot[2] - plot[0]), chart["range"]
+    assert drawn[0]["range"][1] < 0.002 and drawn[0]["circles"] == []  # no threshold line within reach
+    assert "beyond this scale: moderate shift 0.1, major shift 0.25" in " ".join(t["text"] for t in drawn[0]["labels"])
+    lines = drawn[1]["circles"]  # 0.1 is near 0.07: its line is drawn inside the plot; 0.25 is named beyond
+    assert len(lines) == 1 and inside(lines[0]["box"], drawn[1]["plot"]) and lines[0]["box"][2] > max(
+        b[2] for b in drawn[1]["bars"][0]["boxes"])
+    assert "dotted line: moderate shift 0.1; beyond this scale: major shift 0.25" in " ".join(t["text"] for t in drawn[1]["labels"])
+
+    page.goto(server.url + "/models/purchase_30d/trends")  # the fixture's drift reaches past 0.25: both lines, bars by flag
+    real = drawn_charts(page)[-1]
+    with duckdb.connect(str(server.db), read_only=True) as con:
+        largest = con.execute("SELECT max(psi) FROM cai_drift('purchase_30d', run_a := 3, run_b := 4)").fetchone()[0]
+    assert largest > 0.25 and len(real["circles"]) == 2 and largest <= real["range"][1] < 1.2 * largest
+    assert "rgb(207, 34, 46)" in real["bars"][0]["fills"]  # major shifts in red
+
+
+VENN_CASES = [(70, 237, 84), (900, 100, 0), (300, 0, 30), (5, 20, 975)]  # the fixture's, contained, apart, cramped
+
+
+def test_in_chromium_venn_circle_areas_are_proportional_to_the_counts(browser):
+    from cai_sql.web import charts
+
+    figures = [charts.venn({"bucket": "high", "run_a": 3, "run_b": 4, "only_a": only_a, "both_runs": both, "only_b": only_b,
+                            "jaccard": both / (only_a + both + only_b)}) for only_a, both, only_b in VENN_CASES]
+    for (only_a, both, only_b), chart in zip(VENN_CASES, drawn_charts(draw_figures(browser, figures, width=600))):
+        a, b = [c["box"] for c in chart["circles"]]
+        for circle in (a, b):  # round, and inside the chart
+            assert abs((circle[2] - circle[0]) - (circle[3] - circle[1])) < 1 and inside(circle, chart["svg"])
+        r_a, r_b = (a[2] - a[0]) / 2, (b[2] - b[0]) / 2
+        assert (r_a / r_b) ** 2 == pytest.approx((only_a + both) / (both + only_b), rel=0.03)
+        # the shared area, counted on a grid of points, is to circle A's as `both` is to A's count
+        centre_a, centre_b = ((a[0] + a[2]) / 2, (a[1] + a[3]) / 2), ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+        step = r_a / 150
+        in_a = shared = 0
+        for i in range(-150, 151):
+            for j in range(-150, 151):
+                x, y = centre_a[0] + i * step, centre_a[1] + j * step
+                if (x - centre_a[0]) ** 2 + (y - centre_a[1]) ** 2 <= r_a ** 2:
+                    in_a += 1
+                    shared += (x - centre_b[0]) ** 2 + (y - centre_b[1]) ** 2 <= r_b ** 2
+        assert shared / in_a == pytest.approx(both / (only_a + both), abs=0.015)
+        labels = [t for t in chart["labels"] if t["text"].startswith(("only", "both"))]
+        assert sorted(t["text"] for t in labels) == sorted(f"{name}{count:,}" for name, count in
+                                                         [("only run 3", only_a), ("both", both), ("only run 4", only_b)] if count)
+        for i, label in enumerate(labels):  # every count readable: inside the chart, no two on top of each other
+            assert inside(label["box"], chart["svg"]) and not any(overlap(label["box"], other["box"]) for other in labels[i + 1:])
+
+
+def test_in_chromium_factor_tables_fit_the_page_and_wrap_long_texts(server, browser, tmp_path):
+    customer = rows(duckdb.connect(str(server.db), read_only=True),
+                    "SELECT customer_id FROM cai_latest_scores ORDER BY score DESC LIMIT 1")[0][0]
+    page = open_page(browser, errors := [])
+    checked = 0
+    for width in (1280, 1000, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ["/models/purchase_30d", f"/customers/{customer}"]:
+            page.goto(server.url + path)
+            page.wait_for_selector("body[data-charts=drawn]")
+            fit = page.evaluate("""() => {
+              const main = document.querySelector('main'), style = getComputedStyle(main);
+              const right = main.getBoundingClientRect().right - parseFloat(style.paddingRight);
+              const tables = [...document.querySelectorAll('table.factors')].map(t => t.getBoundingClientRect());
+              const broken = [...document.querySelectorAll('table.factors td')].filter(td => {
+                const text = td.textContent.trim(), range = document.createRange();
+                range.selectNodeContents(td);
+                return text.length <= 9 && !text.includes(' ') && range.getClientRects().length > 1; });
+              return {page: [document.documentElement.scrollWidth, window.innerWidth], right,
+                      tables: tables.map(r => [r.left, r.top, r.right, r.bottom]),
+                      scrolled: [...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth).length,
+                      broken: broken.map(td => td.textContent)}; }""")
+            assert fit["page"][0] <= fit["page"][1], (path, width)
+            assert fit["tables"] and all(t[2] <= fit["right"] + 0.5 for t in fit["tables"]), (path, width, fit)
+            assert fit["scrolled"] == 0 and fit["broken"] == [], (path, width, fit)
+            assert not any(overlap(a, b) for i, a in enumerate(fit["tables"]) for b in fit["tables"][i + 1:])
+            checked += len(fit["tables"])
+        page.goto(server.url + "/models/purchase_30d")
+        page.locator("section.model .columns").screenshot(path=str(artefacts(tmp_path) / f"factor-tables-{width}.png"))
+    assert checked >= 12 and unexpected(errors) == []
+
+
+@pytest.fixture(scope="module")
+def churn_db(dashboard_db, tmp_path_factory):
+    """The dashboard's database with a churn model too (logistic regression: seconds), scored once."""
+    from cai_sql.spec import spec_from_dict
+    from cai_sql.training import train
+
+    from .test_training import NOW
+
+    db = tmp_path_factory.mktemp("churn") / "churn.duckdb"
+    shutil.copy(dashboard_db, db)
+    con = cai_sql.connect(db)
+    train(con, spec_from_dict(CHURN), now=NOW, algorithms=("logistic_regression",))
+    cai_sql.score(con, "churn_60d", as_of=RUN_DATES[-2])
+    cai_sql.score(con, "churn_60d", as_of=DATE)
+    con.close()
+    return db
+
+
+def test_in_chromium_buckets_are_coloured_by_what_they_mean_for_the_model(churn_db, browser, tmp_path):
+    """A churn model's high bucket (customers likely to leave) is red and its low bucket green; a purchase
+    model's high bucket is green: on badges, bucket cards, model cards, profiles and every chart of buckets."""
+    red, green, grey = "rgb(207, 34, 46)", "rgb(26, 127, 55)", "rgb(110, 119, 129)"
+    expected = {"churn_60d": {"high": red, "low": green}, "purchase_30d": {"high": green, "low": grey}}
+    badge = "el => getComputedStyle(el).backgroundColor"
+    copy = tmp_path / "churn.duckdb"
+    shutil.copy(churn_db, copy)
+    customer = rows(duckdb.connect(str(copy), read_only=True),
+                    "SELECT customer_id FROM cai_latest_scores GROUP BY 1 HAVING count(*) = 2 ORDER BY 1 LIMIT 1")[0][0]
+    with Server(copy) as running:
+        page = open_page(browser, errors := [])
+        for model, colors in expected.items():
+            page.goto(f"{running.url}/models/{model}")
+            page.wait_for_selector("body[data-charts=drawn]")
+            for bucket, color in colors.items():
+                assert page.locator(f".bucket-card[data-bucket={bucket}] .badge").evaluate(badge) == color, (model, bucket)
+                assert page.locator(f".columns .badge.{bucket}").first.evaluate(badge) == color, (model, bucket)
+            page.goto(f"{running.url}/models/{model}/trends")
+            trend, cohort = drawn_charts(page)[:2]
+            page.screenshot(path=str(artefacts(tmp_path) / f"colours-{model}-trends.png"), full_page=True)
+            for chart in (trend, cohort):
+                fills = {bars["name"]: set(bars["fills"]) for bars in chart["bars"]}
+                assert fills["high"] == {colors["high"]} and fills.get("low", {colors["low"]}) == {colors["low"]}, (model, fills)
+            sankey = page.locator("div.chart").nth(2).evaluate(
+                "el => [...el.querySelectorAll('.sankey-node')].map(n => [n.textContent, getComputedStyle(n.querySelector('rect')).fill])")
+            assert {color for label, color in sankey if label.startswith("high")} == {colors["high"]}, sankey
+        page.goto(running.url + "/")
+        for model, colors in expected.items():
+            card = page.locator(".model-card", has_text=model)
+            assert card.locator(".badge.high").evaluate(badge) == colors["high"]
+            assert card.locator(".badge.low").evaluate(badge) == colors["low"]
+        page.goto(f"{running.url}/customers/{customer}")
+        page.wait_for_selector("body[data-charts=drawn]")
+        for model in expected:
+            card = page.locator(".score-card", has_text=model)
+            bucket = card.locator(".big .badge").inner_text()
+            assert card.locator(".big .badge").evaluate(badge) == {**expected[model], "medium": "rgb(212, 167, 44)"}[bucket]
+        page.screenshot(path=str(artefacts(tmp_path) / "colours-profile.png"), full_page=True)
+    assert unexpected(errors) == []

@@ -185,7 +185,8 @@ def profile_page(con: duckdb.DuckDBPyConnection, customer_id: str) -> dict:
         found = customer_profile(con, customer_id)
     except UnknownCustomerError as exc:
         raise NotFound(str(exc)[0].upper() + str(exc)[1:] + ".") from None
-    return {"profile": found}
+    types = {m["model"]: m["model_type"] for m in records(con, "list_models")} if table_exists(con, "cai_models") else {}
+    return {"profile": found, "model_types": types}
 
 
 def clv_page(con: duckdb.DuckDBPyConnection) -> dict:

@@ -66,6 +66,6 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(chart=chart, charts=charts)
+    env.globals.update(chart=chart, charts=charts, bucket_style=charts.bucket_style)
     env.filters.update(number=_number, percent=_percent)
     return env

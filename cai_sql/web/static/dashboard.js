@@ -3,7 +3,9 @@
   function draw() {
     document.querySelectorAll("div.chart[data-figure]").forEach(function (el) {
       var figure = JSON.parse(el.getAttribute("data-figure"));
-      Plotly.newPlot(el, figure.data, figure.layout, {displaylogo: false, responsive: true});
+      // the toolbar shows on hover in the band the figures leave free above their titles (charts.MODEBAR_ROOM)
+      Plotly.newPlot(el, figure.data, figure.layout,
+                     {displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"]});
       el.setAttribute("data-drawn", "true");
     });
     document.body.setAttribute("data-charts", "drawn");
