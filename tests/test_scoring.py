@@ -432,3 +432,26 @@ def test_treeshap_matches_brute_force_shapley_values():
     leaf_of = route(nodes, rows)
     for leaf, mean in means.items():
         assert np.allclose(mean, ours[leaf_of == leaf].mean(axis=0))
+
+
+def test_tree_graph_merges_attribute_levels_like_the_layout(scon):
+    """The ranked graph of a tree model (levels merged inside the ensemble) gives each row the factors,
+    texts and contributions that grouping its per-column contributions gives."""
+    loaded = cai_sql.udfs.catalog(scon).get("purchase_30d", 1)
+    layout = loaded.factors
+    assert layout.of_kind("attribute") and loaded.algorithm == "hist_gradient_boosting"
+    _, X = feature_matrix(scon, 1)
+    k = len(layout.factors)
+    ranked = loaded.ranked_factors(X, k)
+    grouped = layout.group(loaded.contributions(X).astype(np.float64))
+    texts, values = layout.text_index(X), layout.values(X)
+    for row in range(len(X)):
+        side = 1.0 if grouped[row].sum() >= 0 else -1.0
+        toward = sorted((j for j in range(k) if grouped[row, j] * side > 1e-6), key=lambda j: -grouped[row, j] * side)
+        got = [layout.codes[i] for i in ranked.index[row, :ranked.count[row]]]
+        assert set(got) >= {layout.factors[j].code for j in toward}
+        for slot in range(ranked.count[row]):
+            factor = next(j for j, f in enumerate(layout.factors) if f.code == layout.codes[ranked.index[row, slot]])
+            assert ranked.index[row, slot] == texts[row, factor]
+            assert ranked.contribution[row, slot] == pytest.approx(grouped[row, factor], abs=1e-5)
+            assert ranked.value[row, slot] == pytest.approx(values[row, factor], nan_ok=True)
