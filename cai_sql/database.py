@@ -96,7 +96,8 @@ def newer_than(file_version: str | None, setting: str) -> bool:
 
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
-            storage_version: str | None = None, wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+            storage_version: str | None = None, wait: float = LOCK_WAIT_SECONDS,
+            functions: bool = True) -> duckdb.DuckDBPyConnection:
     """Open (or create) a cai-sql database; ``None`` or ``":memory:"`` gives an in-memory one.
 
     A new file gets the storage version of :func:`storage_setting`; an existing file keeps its own
@@ -105,7 +106,8 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     Timestamps are stored as naive UTC, so the session time zone is pinned to UTC: the same file
     gives the same features on every machine. If another process holds the file (DuckDB allows one
     writer, or many readers), it waits up to ``wait`` seconds for it to let go: dashboard requests
-    hold the file for well under a second.
+    hold the file for well under a second. ``functions=False`` leaves the scoring functions out:
+    reading tables and views does not need them, and it spares loading ONNX and the models.
     """
     setting = storage_setting(storage_version)
     target = ":memory:" if path is None else str(path)
@@ -135,9 +137,10 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     # Nothing a user writes (a cast in a predicate, a file) may make DuckDB download an extension.
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET threads = $threads", {"threads": os.cpu_count() or 1})
-    from .udfs import register  # the functions need the registry modules, which need this one
+    if functions:
+        from .udfs import register  # the functions need the registry modules, which need this one
 
-    register(con)
+        register(con)
     return con
 
 
