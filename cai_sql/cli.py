@@ -12,8 +12,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,10 +60,30 @@ def on_interrupt(message: str) -> None:
     click.get_current_context().meta[INTERRUPTED] = message
 
 
+@functools.cache  # once per process
+def _interrupt_duckdb_on_ctrl_c() -> None:
+    """DuckDB can miss a Ctrl-C that arrives while it runs a query (and every one after it), so a thread woken by
+    the signal itself (Python writes it to the wakeup file descriptor in whichever thread receives it) also
+    interrupts the queries of the open connections; Python raises KeyboardInterrupt in the main thread as usual."""
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+
+    def watch() -> None:
+        while os.read(read_fd, 1):
+            database = sys.modules.get("cai_sql.database")  # not imported: no connection to interrupt
+            if database is not None:
+                database.interrupt_queries()
+
+    threading.Thread(target=watch, name="cai-interrupt", daemon=True).start()
+
+
 class CaiGroup(click.Group):
     """Turns CaiError into one `Error:` line and Ctrl-C into one `Interrupted` line, unless --debug was given."""
 
     def invoke(self, ctx: click.Context):
+        if threading.current_thread() is threading.main_thread():  # where signals arrive
+            _interrupt_duckdb_on_ctrl_c()
         try:
             result = super().invoke(ctx)
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
@@ -70,18 +93,26 @@ class CaiGroup(click.Group):
         except BaseException as exc:
             if ctx.meta.get("cai.debug"):
                 raise
-            if interrupted(exc):
-                written = exc.written if isinstance(exc, Interrupted) else None
-                click.echo(f"Interrupted; written before it: {written}" if written else ctx.meta.get(INTERRUPTED, NOTHING_WRITTEN),
-                           err=True)
-                ctx.exit(130)
-            if isinstance(exc, BrokenPipeError):  # the reader of stdout went away (`cai runs | head -1`): stop quietly
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                ctx.exit(141)
-            if isinstance(exc, CaiError):
-                click.echo(f"Error: {exc}", err=True)
-                ctx.exit(1)
+            try:
+                _report(ctx, exc)
+            except KeyboardInterrupt as late:  # still pending in Python after DuckDB stopped its query for it
+                _report(ctx, late)
             raise
+
+
+def _report(ctx: click.Context, exc: BaseException) -> None:
+    """One line for a known problem and exit; return for anything else (a bug: its traceback shows)."""
+    if interrupted(exc):
+        written = exc.written if isinstance(exc, Interrupted) else None
+        click.echo(f"Interrupted; written before it: {written}" if written else ctx.meta.get(INTERRUPTED, NOTHING_WRITTEN),
+                   err=True)
+        ctx.exit(130)
+    if isinstance(exc, BrokenPipeError):  # the reader of stdout went away (`cai runs | head -1`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        ctx.exit(141)
+    if isinstance(exc, CaiError):
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(1)
 
 
 def _print_version(ctx: click.Context, _param, value: bool) -> None:
@@ -589,7 +620,8 @@ def segment_show(name: str, fmt: str, db: Path) -> None:
         segment = segment_info(con, name)
         history = size_history(con, name)
     if fmt == "json":
-        return output.write_json({**dataclasses.asdict(segment), "history": [dict(zip(SIZE_KEYS, row)) for row in history]})
+        details = {k: v for k, v in dataclasses.asdict(segment).items() if k != "name"}
+        return output.write_json({"segment": segment.name, **details, "history": [dict(zip(SIZE_KEYS, row)) for row in history]})
     if fmt == "csv":
         return output.write_csv(["segment", *SIZE_KEYS], [[segment.name, *row] for row in history])
     _say(f"{segment.name} ({segment.kind}) on {segment.model}: {segment.predicate}\nlive view: SELECT * FROM {segment.view_name}")

@@ -15,6 +15,7 @@ import functools
 import os
 import re
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from .errors import CaiError
 from .sqlfiles import sql_text
 
 
+# Every connection connect() opened and not yet collected, so a Ctrl-C can interrupt their queries.
+_OPEN: weakref.WeakSet = weakref.WeakSet()
 LOCK_WAIT_SECONDS = 30.0  # how long to wait for another process (a dashboard request, a CLI command) to let go
 
 
@@ -133,6 +136,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             f"as it is, {use}; to give BI tools a {setting.version} copy of it, publish one: "
             f"cai publish --db {target} --to PATH --storage-version {setting.version}"
         )
+    _OPEN.add(con)
     use_utc(con)
     # Nothing a user writes (a cast in a predicate, a file) may make DuckDB download an extension.
     con.execute("SET autoinstall_known_extensions = false")
@@ -142,6 +146,13 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
 
         register(con)
     return con
+
+
+def interrupt_queries() -> None:
+    """Interrupt the running query of every connection connect() opened (safe from any thread)."""
+    for con in list(_OPEN):
+        with contextlib.suppress(Exception):  # closed meanwhile
+            con.interrupt()
 
 
 def open_waiting(target: str, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
