@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_scoring.py
 	$(BIN)/python bench/bench_reasons.py
 	$(BIN)/python bench/bench_clv.py
+	$(BIN)/python bench/bench_startup.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info cai_demo.duckdb cai_demo_data
