@@ -21,37 +21,117 @@ Public API::
     con.sql("SELECT cai_score('purchase_30d', f) FROM cai_features_purchase_30d(DATE '2026-11-01') AS f")
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+import sys
+import types
 
-from .backtest import Backtest, BacktestRow, backtest
-from .clv import ClvError, ClvFit, ClvRun, fit_clv, load_fit as load_clv_fit, score_clv
-from .database import DEFAULT_STORAGE_VERSION, DatabaseBusyError, StorageSetting, connect, storage_setting
-from .demo import DemoResult, run_demo
-from .errors import CaiError, InputError
-from .generate import GeneratedFiles, generate
-from .info import DatabaseInfo, database_info
-from .ingestion import IngestReport, ingest
-from .mapping import EventMapping, ProfileMapping, load_mapping_file
-from .model_card import model_card
-from .outcomes import Evaluation, evaluate_runs
-from .publish import PublishResult, publish
-from .profile import CustomerProfile, ModelScore, UnknownCustomerError, customer_profile
-from .registry import ModelRecord, list_models, load_model
-from .scoring import RunResult, list_runs, score
-from .segments import (Segment, SegmentError, auto_segments, create_auto_segments, create_segment, drop_segment,
-                       export_segment, list_segments, segment_info, size_history)
-from .udfs import ScoringError, register as register_udfs
-from .spec import CustomEvent, Goal, PredictionSpec, SpecError, load_spec, spec_from_dict
-from .summary import EventsSummary, summarize
-from .training import TrainingError, TrainResult, train
-from .web.app import create_app as dashboard_app
-from .web.report import write_report
-from .web.serve import serve as serve_dashboard
+# Public name → (module, attribute). A name's module is imported the first time the name is used, so
+# `import cai_sql` (and the `cai` command's start-up) does not load scikit-learn, ONNX or SciPy.
+_EXPORTS = {
+    "Backtest": ("backtest", "Backtest"),
+    "BacktestRow": ("backtest", "BacktestRow"),
+    "backtest": ("backtest", "backtest"),
+    "ClvError": ("clv", "ClvError"),
+    "ClvFit": ("clv", "ClvFit"),
+    "ClvRun": ("clv", "ClvRun"),
+    "fit_clv": ("clv", "fit_clv"),
+    "load_clv_fit": ("clv", "load_fit"),
+    "score_clv": ("clv", "score_clv"),
+    "DEFAULT_STORAGE_VERSION": ("database", "DEFAULT_STORAGE_VERSION"),
+    "DatabaseBusyError": ("database", "DatabaseBusyError"),
+    "StorageSetting": ("database", "StorageSetting"),
+    "connect": ("database", "connect"),
+    "storage_setting": ("database", "storage_setting"),
+    "DemoResult": ("demo", "DemoResult"),
+    "run_demo": ("demo", "run_demo"),
+    "CaiError": ("errors", "CaiError"),
+    "InputError": ("errors", "InputError"),
+    "GeneratedFiles": ("generate", "GeneratedFiles"),
+    "generate": ("generate", "generate"),
+    "DatabaseInfo": ("info", "DatabaseInfo"),
+    "database_info": ("info", "database_info"),
+    "IngestReport": ("ingestion", "IngestReport"),
+    "ingest": ("ingestion", "ingest"),
+    "EventMapping": ("mapping", "EventMapping"),
+    "ProfileMapping": ("mapping", "ProfileMapping"),
+    "load_mapping_file": ("mapping", "load_mapping_file"),
+    "model_card": ("model_card", "model_card"),
+    "Evaluation": ("outcomes", "Evaluation"),
+    "evaluate_runs": ("outcomes", "evaluate_runs"),
+    "PublishResult": ("publish", "PublishResult"),
+    "publish": ("publish", "publish"),
+    "CustomerProfile": ("profile", "CustomerProfile"),
+    "ModelScore": ("profile", "ModelScore"),
+    "UnknownCustomerError": ("profile", "UnknownCustomerError"),
+    "customer_profile": ("profile", "customer_profile"),
+    "ModelRecord": ("registry", "ModelRecord"),
+    "list_models": ("registry", "list_models"),
+    "load_model": ("registry", "load_model"),
+    "RunResult": ("scoring", "RunResult"),
+    "list_runs": ("ledger", "list_runs"),
+    "score": ("scoring", "score"),
+    "Segment": ("segments", "Segment"),
+    "SegmentError": ("segments", "SegmentError"),
+    "auto_segments": ("segments", "auto_segments"),
+    "create_auto_segments": ("segments", "create_auto_segments"),
+    "create_segment": ("segments", "create_segment"),
+    "drop_segment": ("segments", "drop_segment"),
+    "export_segment": ("segments", "export_segment"),
+    "list_segments": ("segments", "list_segments"),
+    "segment_info": ("segments", "segment_info"),
+    "size_history": ("segments", "size_history"),
+    "ScoringError": ("udfs", "ScoringError"),
+    "register_udfs": ("udfs", "register"),
+    "CustomEvent": ("spec", "CustomEvent"),
+    "Goal": ("spec", "Goal"),
+    "PredictionSpec": ("spec", "PredictionSpec"),
+    "SpecError": ("spec", "SpecError"),
+    "load_spec": ("spec", "load_spec"),
+    "spec_from_dict": ("spec", "spec_from_dict"),
+    "EventsSummary": ("summary", "EventsSummary"),
+    "summarize": ("summary", "summarize"),
+    "TrainingError": ("training", "TrainingError"),
+    "TrainResult": ("training", "TrainResult"),
+    "train": ("training", "train"),
+    "dashboard_app": ("web.app", "create_app"),
+    "write_report": ("web.report", "write_report"),
+    "serve_dashboard": ("web.serve", "serve"),
+}
 
-try:
-    __version__ = version("cai-sql")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str):
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("cai-sql")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            value = "0+unknown"
+    elif name in _EXPORTS:
+        module, attribute = _EXPORTS[name]
+        value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """Importing a submodule binds it on the package; where a public function has the submodule's name
+    (``backtest``, ``generate``, ``model_card``, ``publish``), the function keeps the name."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name, ("",))[0] == name:
+            value = getattr(value, _EXPORTS[name][1])
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "Backtest",

@@ -30,6 +30,7 @@ from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, hyp2f1
 
 from .database import opened, table_exists, transaction
+from .defaults import CLV_DISCOUNT_RATE, CLV_PURCHASE, CLV_UNIT, CLV_UNITS, CLV_VALUE
 from .errors import CaiError
 from .ledger import ensure_ledger
 from .macros import _substitute_all
@@ -37,12 +38,12 @@ from .predicates import check_boolean, parse_predicate
 from .sqlfiles import sql_text
 from .sqltree import DIALECT, create_temp_table_as, ident
 
-UNITS = {"days": 1.0, "weeks": 7.0, "months": 30.4375}
-DEFAULT_PURCHASE = "event_type = 'commerce.purchases'"
-DEFAULT_VALUE = "value"
-DEFAULT_UNIT = "weeks"
+UNITS = CLV_UNITS
+DEFAULT_PURCHASE = CLV_PURCHASE
+DEFAULT_VALUE = CLV_VALUE
+DEFAULT_UNIT = CLV_UNIT
 DEFAULT_HORIZON = {"days": 365.0, "weeks": 52.0, "months": 12.0}
-DEFAULT_DISCOUNT_RATE = 0.10  # per year
+DEFAULT_DISCOUNT_RATE = CLV_DISCOUNT_RATE  # per year
 MIN_CUSTOMERS = 10
 MIN_SPEND_CUSTOMERS = 5
 MONTH_DAYS = 30.4375

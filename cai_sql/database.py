@@ -15,6 +15,7 @@ import functools
 import os
 import re
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from .errors import CaiError
 from .sqlfiles import sql_text
 
 
+# Every connection connect() opened and not yet collected, so a Ctrl-C can interrupt their queries.
+_OPEN: weakref.WeakSet = weakref.WeakSet()
 LOCK_WAIT_SECONDS = 30.0  # how long to wait for another process (a dashboard request, a CLI command) to let go
 
 
@@ -96,7 +99,8 @@ def newer_than(file_version: str | None, setting: str) -> bool:
 
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
-            storage_version: str | None = None, wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+            storage_version: str | None = None, wait: float = LOCK_WAIT_SECONDS,
+            functions: bool = True) -> duckdb.DuckDBPyConnection:
     """Open (or create) a cai-sql database; ``None`` or ``":memory:"`` gives an in-memory one.
 
     A new file gets the storage version of :func:`storage_setting`; an existing file keeps its own
@@ -105,7 +109,8 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     Timestamps are stored as naive UTC, so the session time zone is pinned to UTC: the same file
     gives the same features on every machine. If another process holds the file (DuckDB allows one
     writer, or many readers), it waits up to ``wait`` seconds for it to let go: dashboard requests
-    hold the file for well under a second.
+    hold the file for well under a second. ``functions=False`` leaves the scoring functions out:
+    reading tables and views does not need them, and it spares loading ONNX and the models.
     """
     setting = storage_setting(storage_version)
     target = ":memory:" if path is None else str(path)
@@ -131,14 +136,23 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             f"as it is, {use}; to give BI tools a {setting.version} copy of it, publish one: "
             f"cai publish --db {target} --to PATH --storage-version {setting.version}"
         )
+    _OPEN.add(con)
     use_utc(con)
     # Nothing a user writes (a cast in a predicate, a file) may make DuckDB download an extension.
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET threads = $threads", {"threads": os.cpu_count() or 1})
-    from .udfs import register  # the functions need the registry modules, which need this one
+    if functions:
+        from .udfs import register  # the functions need the registry modules, which need this one
 
-    register(con)
+        register(con)
     return con
+
+
+def interrupt_queries() -> None:
+    """Interrupt the running query of every connection connect() opened (safe from any thread)."""
+    for con in list(_OPEN):
+        with contextlib.suppress(Exception):  # closed meanwhile
+            con.interrupt()
 
 
 def open_waiting(target: str, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:

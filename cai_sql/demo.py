@@ -9,14 +9,18 @@ bucket segments of both models, and fit and score lifetime value (weeks, a 52-we
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from dataclasses import dataclass
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 from .clv import ClvFit, ClvRun, fit_clv, score_clv
 from .database import connect, table_exists, transaction
+from .defaults import DEMO_CUSTOMERS, DEMO_DB, MIN_DEMO_CUSTOMERS
 from .errors import CaiError
 from .generate import GeneratedFiles, generate
 from .ingestion import IngestReport, ingest_events, ingest_profiles
@@ -29,9 +33,9 @@ from .training import TrainResult, train
 
 DEMO_SPECS = ("purchase_30d", "churn_60d")
 
-DEFAULT_DB = "cai_demo.duckdb"
-DEFAULT_CUSTOMERS = 20_000
-MIN_CUSTOMERS = 5_000  # below this the shipped specs cannot reach their 500/500 minimum examples
+DEFAULT_DB = DEMO_DB
+DEFAULT_CUSTOMERS = DEMO_CUSTOMERS
+MIN_CUSTOMERS = MIN_DEMO_CUSTOMERS  # below this the shipped specs cannot reach their 500/500 minimum examples
 SCORING_RUNS = 10
 SEGMENT_BUCKETS = ("high", "medium", "low")
 SCORING_INTERVAL_DAYS = 7
@@ -63,18 +67,26 @@ def run_demo(
 ) -> DemoResult:
     """Generate, ingest, summarise and train on a demo customer base in ``db``.
 
-    An earlier demo database at ``db`` is replaced; any other existing file is refused.
+    The database is built in a temporary file beside ``db`` and renamed to ``db`` only when complete,
+    so a failed or interrupted demo leaves no half-built database (and an earlier demo stays as it
+    was). An earlier demo database at ``db`` is replaced; any other existing file is refused.
     """
     if customers < MIN_CUSTOMERS:
         raise CaiError(f"the demo trains two predictions and needs at least {MIN_CUSTOMERS:,} customers (got {customers:,})")
     reporter = reporter or Reporter()
     db = Path(db)
     data_dir = Path(data_dir) if data_dir is not None else db.resolve().parent / "cai_demo_data"
+    _check_replaceable(db)
     with reporter.step(f"Simulating {customers:,} customers", total=1) as advance:
         files = generate(data_dir, customers, seed, progress=advance)
     # Simulated time: the demo's "now" is the day after the last simulated day.
     now = dt.datetime.combine(files.end + dt.timedelta(days=1), dt.time())
-    _start_fresh(db)
+    with _built_in_place_of(db) as building:
+        result = _build(building, files, data_dir, now, reporter)
+    return replace(result, db=db)
+
+
+def _build(db: Path, files: GeneratedFiles, data_dir: Path, now: dt.datetime, reporter: Reporter) -> DemoResult:
     con = connect(db)
     try:
         with reporter.step("Ingesting XDM events") as advance:
@@ -107,25 +119,38 @@ def run_demo(
             advance(1, 2)
             clv_run = score_clv(con, as_of=now.date(), horizon=CLV_HORIZON)
             advance(2, 2)
+        con.execute("CHECKPOINT")  # everything in the file itself, none in a write-ahead log, before the rename
     finally:
         con.close()
     return DemoResult(db=db, data_dir=data_dir, files=files, ingests=(events, profiles), summary=summary, models=models,
                       runs=tuple(runs), segments=tuple(segments), clv_fit=clv_fit, clv_run=clv_run)
 
 
-def _start_fresh(db: Path) -> None:
-    """Remove an earlier demo database so each run starts clean; never touch any other database."""
+def _check_replaceable(db: Path) -> None:
+    """Only an earlier demo database may be replaced; never any other database."""
     if not db.exists():
         return
-    con = connect(db, read_only=True)
+    con = connect(db, read_only=True, functions=False)
     try:
         is_demo = table_exists(con, "demo_purchase_intent")
     finally:
         con.close()
     if not is_demo:
         raise CaiError(f"{db} exists and is not a cai-sql demo database; choose another path with --db")
-    db.unlink()
-    Path(f"{db}.wal").unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _built_in_place_of(db: Path) -> Iterator[Path]:
+    """A new path beside ``db`` to build a database in; it replaces ``db`` in one rename when the block
+    completes, and is removed (with its write-ahead log) when the block fails or is interrupted."""
+    building = db.resolve().parent / f".{db.name}.{secrets.token_hex(4)}.building"
+    try:
+        yield building
+        Path(f"{db}.wal").unlink(missing_ok=True)  # the earlier demo's log must not be replayed onto the new file
+        os.replace(building, db)
+    finally:
+        for leftover in (building, Path(f"{building}.wal")):
+            leftover.unlink(missing_ok=True)
 
 
 def demo_spec_paths(directory: Path) -> list[Path]:

@@ -20,8 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy only where rows are handled: rendering SQL from a layout must not load it
+    import numpy as np
 
 FEATURE = "feature"  # one column, one text
 FLAG = "flag"  # one 0/1 column: texts "is true", "is not true", "is unknown"
@@ -80,10 +82,14 @@ class FactorLayout:
 
     def group(self, contributions: np.ndarray) -> np.ndarray:
         """(n, features) contributions → (n, factors): each factor's columns summed."""
+        import numpy as np
+
         return np.stack([contributions[:, list(f.columns)].sum(axis=1) for f in self.factors], axis=1)
 
     def text_choices(self, X: np.ndarray) -> np.ndarray:
         """(n, factors) position of each row's text within its factor's run (the graph's rule)."""
+        import numpy as np
+
         X = np.asarray(X, dtype=np.float64)
         choice = np.zeros((len(X), len(self.factors)))
         for j, factor in enumerate(self.factors):
@@ -97,11 +103,15 @@ class FactorLayout:
 
     def text_index(self, X: np.ndarray) -> np.ndarray:
         """(n, factors) index into ``texts``/``codes`` of each row's text of each factor."""
+        import numpy as np
+
         bases = np.array([f.first_text for f in self.factors], dtype=np.float64)
         return (self.text_choices(X) + bases).astype(np.int64)
 
     def values(self, X: np.ndarray) -> np.ndarray:
         """(n, factors) the value a factor reports: its feature's value; NaN for an attribute (its text names the level)."""
+        import numpy as np
+
         X = np.asarray(X, dtype=np.float64)
         return np.stack([X[:, f.columns[0]] if f.kind != ATTRIBUTE else np.full(len(X), np.nan)
                          for f in self.factors], axis=1)
@@ -109,6 +119,8 @@ class FactorLayout:
 
 def attribute_weights(factor: Factor) -> np.ndarray:
     """Level i (0-based) of L gives choice i, no level gives L: choice = L + Σ (i − L)·x_i over 0/1 columns."""
+    import numpy as np
+
     count = len(factor.columns)
     return np.arange(count, dtype=np.float64) - count
 

@@ -23,10 +23,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from .defaults import GENERATE_DAYS, GENERATE_END
 from .sqlfiles import sql_text
 
-DEFAULT_END = dt.date(2026, 10, 31)
-DEFAULT_DAYS = 425  # a little over 13 months: a year of lookback plus room for outcome windows
+DEFAULT_END = GENERATE_END
+DEFAULT_DAYS = GENERATE_DAYS  # a little over 13 months: a year of lookback plus room for outcome windows
 
 # Event type codes; the order is also the order of events within a visit.
 EVENT_TYPES = (

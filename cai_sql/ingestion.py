@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
+from . import defaults
 from .canonical import mapped_select
 from .database import ensure_events_table, table_exists, transaction, use_utc
 from .errors import InputError
@@ -32,7 +33,7 @@ from .sqltree import DIALECT, create_temp_table_as, field_path, func, ident
 from .xdm import DEFAULT_NAMESPACE, looks_like_xdm, xdm_select
 
 
-BAD_ROWS = ("error", "reject")
+BAD_ROWS = defaults.BAD_ROWS
 # A timestamp later than now (UTC) plus this tolerance is a bad row (`future_timestamp`): clocks and
 # time zones of a source may be off by hours, an event a day ahead is a broken one.
 FUTURE_TOLERANCE = dt.timedelta(days=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from .database import table_exists
 from .sqlfiles import sql_text
 
 TABLES = (
@@ -38,3 +39,10 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql_text("upgrade_cai_scores"))
     for name in VIEWS_AND_MACROS:
         con.execute(sql_text(name))
+
+
+def list_runs(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[tuple]:
+    """Scoring runs, newest first (all models, or ``model``'s): the columns of ``sql/list_runs.sql``."""
+    if not table_exists(con, "cai_runs"):
+        return []
+    return con.execute(sql_text("list_runs"), {"model": model}).fetchall()

@@ -8,14 +8,18 @@ point at the latest version; ``cai_features(model, cutoff)`` covers every model 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlglot
 from sqlglot import exp
 
-from .explain import LinearTerms
 from .factors import ATTRIBUTE, FLAG, FLAG_FALSE, FLAG_TRUE, FLAG_UNKNOWN, Factor, attribute_weights, factor_layout
 from .features import _substitute
 from .sqlfiles import sql_text
 from .sqltree import DIALECT
+
+if TYPE_CHECKING:  # explain imports onnx; rendering segment and analytics SQL must not
+    from .explain import LinearTerms
 
 
 def names(model: str, version: int) -> dict[str, str]:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from .database import table_exists
 from .errors import CaiError
-from .explain import Explainer, LinearTerms
 from .sqlfiles import sql_text
+
+if TYPE_CHECKING:  # explain imports onnx; listing models must not
+    from .explain import Explainer, LinearTerms
 
 
 class UnknownModelError(CaiError):
@@ -81,3 +85,22 @@ def load_model(con: duckdb.DuckDBPyConnection, model: str, version: int | None =
 def registered_models(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The names of every registered model."""
     return sorted({row[0] for row in list_models(con)})
+
+
+def known_models(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every model the database knows: registered, or with a successful scoring run."""
+    known = set(registered_models(con))
+    if table_exists(con, "cai_runs"):
+        known |= {row[0] for row in con.execute(sql_text("scored_models")).fetchall()}
+    return sorted(known)
+
+
+def check_model(con: duckdb.DuckDBPyConnection, model: str) -> None:
+    """Refuse a model name the database does not know, naming the ones it does (a filter on a misspelt
+    name would otherwise find nothing and say so as if that were an answer)."""
+    known = known_models(con)
+    if model in known:
+        return
+    close = difflib.get_close_matches(model, known, n=1)
+    raise UnknownModelError(f"unknown model '{model}'" + (f"; did you mean {close[0]}?" if close else "")
+                            + f" (models: {', '.join(known) or 'none yet; train one with `cai train SPEC.toml`'})")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import duckdb
 from . import udfs
 from .database import connect, execute_each, table_exists, transaction, use_utc
-from .errors import InputError
-from .ledger import ensure_ledger
+from .errors import InputError, Interrupted, interrupted
+from .ledger import ensure_ledger, list_runs  # noqa: F401  (list_runs: public here too)
 from .macros import names as macro_names, render_query
 from .segments import refresh_run_members
 from .drift import out_of_range, record_histograms, stored_edges, stored_ranges
@@ -85,7 +85,13 @@ def score(
     con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
     try:
         result = _score(con, model, as_of, version, factors)
-        evaluate_runs(con, result.model)  # earlier runs whose outcome window has closed since
+        try:
+            evaluate_runs(con, result.model)  # earlier runs whose outcome window has closed since
+        except BaseException as exc:
+            if interrupted(exc):
+                raise Interrupted(f"run {result.run_id} of {result.model} (the outcomes of earlier runs were not "
+                                  "all recorded; cai evaluate records them)") from exc
+            raise
         return result
     finally:
         if con is not db:
@@ -144,6 +150,8 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
             refresh_run_members(con, loaded.model, run_id)
             _before_commit(con, run_id)
     except Exception as exc:
+        if interrupted(exc):  # stopped by the user: rolled back, and not a failure to record
+            raise
         con.execute(sql_text("drop_run_features"))
         message = _record_failure(con, base, factors, loaded.sha256, started_at, started, exc)
         if isinstance(exc, duckdb.Error) and UDF_ERROR in str(exc):
@@ -169,9 +177,3 @@ def _record_failure(con, base: dict, factors: int, sha: str, started_at: dt.date
     except duckdb.Error:
         pass  # the database itself is failing; the original error is the one to report
     return message
-
-
-def list_runs(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[tuple]:
-    if not table_exists(con, "cai_runs"):
-        return []
-    return con.execute(sql_text("list_runs"), {"model": model}).fetchall()

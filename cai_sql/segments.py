@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
+from . import defaults
 from .database import execute_each, opened, table_exists, transaction
 from .errors import CaiError, InputError
 from .files import replaced_atomically
@@ -29,8 +30,8 @@ from .sqlfiles import sql_text
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,47}")
 VIEW_PREFIX = "cai_seg_"
-BUCKETS = ("low", "medium", "high")
-EXPORT_FORMATS = ("csv", "parquet")
+BUCKETS = defaults.BUCKETS
+EXPORT_FORMATS = defaults.EXPORT_FORMATS
 ROWS_VIEW = "cai_segment_rows"
 
 

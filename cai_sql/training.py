@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import udfs
+from . import defaults, udfs
 from .database import connect, table_exists, transaction, use_utc
 from .drift import bin_edges, value_ranges
 from .errors import CaiError, InputError
@@ -50,7 +50,7 @@ from .sqlfiles import sql_text
 from .sqltree import DIALECT
 
 
-ALGORITHMS = ("hist_gradient_boosting", "logistic_regression")
+ALGORITHMS = defaults.ALGORITHMS
 MIN_HISTORY_DAYS = 14  # data a training cutoff needs before it
 FEW_EXAMPLES = 100  # fewer training positives or negatives than this: a warning, whatever the minimums
 SEARCH_ROWS = 200_000  # the inner split's rows are sampled down to this many (bounds the search's time)

@@ -21,12 +21,13 @@ from sqlglot import exp
 
 from .canonical import RawField, incoming_select, split_path
 from .readers import STAGE
+from .defaults import XDM_NAMESPACE
 from .errors import InputError
 from .mapping import EventMapping
 from .schema import Shape
 from .sqltree import dot, field_path, first_element, func, key
 
-DEFAULT_NAMESPACE = "ECID"
+DEFAULT_NAMESPACE = XDM_NAMESPACE
 
 # Measure path → XDM eventType, in precedence order when an event sets several measures.
 MEASURES: tuple[tuple[tuple[str, ...], str], ...] = (

@@ -3,7 +3,10 @@ the summary template on hand-made events, runs and views, and every bad input th
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 import math
 from importlib.metadata import distribution
 
@@ -384,6 +387,15 @@ def test_cli_fit_score_and_profile(tmp_path):
     profile = run_cai("profile", "c001", "--db", str(db), cwd=tmp_path)
     assert profile.returncode == 0, profile.stderr
     assert "lifetime value:" in profile.stdout and "p_alive" in profile.stdout
+    # for scripts: the fit and the run as JSON or one CSV row, every value in full
+    refit = run_cai("clv", "fit", "--unit", "days", "--as-of", "2026-06-01", "--format", "json", "--db", str(db), cwd=tmp_path)
+    assert refit.returncode == 0, refit.stderr
+    fit = json.loads(refit.stdout)
+    assert (fit["fit_id"], fit["as_of"], fit["customers"]) == (2, "2026-06-01", 300) and fit["bgnbd"]["r"] > 0
+    rescored = run_cai("clv", "score", "--horizon", "90", "--format", "csv", "--db", str(db), cwd=tmp_path)
+    assert rescored.returncode == 0, rescored.stderr
+    (run,) = csv.DictReader(io.StringIO(rescored.stdout))
+    assert (run["run_id"], run["fit_id"], run["n_scored"], run["horizon"]) == ("2", "2", "300", "90.0")
 
 
 def test_sql_files_of_the_clv_and_ledger_objects_exist():

@@ -13,12 +13,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cai_sql import defaults
+
 from .catalog import Catalog, LoadedModel, RankedFactors, ScoringError
 
 # |contribution| in log-odds: ≥ ln 2 doubles (or halves) the odds → high; ≥ ln 1.25 → medium.
 HIGH_IMPORTANCE = float(np.log(2.0))
 MEDIUM_IMPORTANCE = float(np.log(1.25))
-DEFAULT_FACTORS = 5
+DEFAULT_FACTORS = defaults.DEFAULT_FACTORS
 
 FACTOR_TYPE = pa.struct([
     ("code", pa.string()), ("description", pa.string()), ("value", pa.float64()),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
 
+from ..errors import CaiError
 from .app import LOCAL_HOSTS, create_app
 
 
@@ -42,6 +44,22 @@ def host_names(host: str, extra: tuple[str, ...] = ()) -> list[str]:
 def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765, allowed_hosts: tuple[str, ...] = (),
           announce: Callable[[str], None] = print) -> None:
     """Serve the dashboard of ``db`` until interrupted."""
+    sock = listening_socket(host, port)
     app = create_app(db, allowed_hosts=host_names(host, allowed_hosts))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-    _Server(config, announce).run()
+    _Server(config, announce).run(sockets=[sock])
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket the server listens on, bound here (as uvicorn would) so a busy port is a plain error."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise CaiError(f"port {port} on {host} is already in use (another cai serve?); choose another with "
+                           "--port N, or --port 0 for any free port") from None
+        raise CaiError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
