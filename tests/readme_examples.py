@@ -1,8 +1,13 @@
-"""The README's SQL examples and their outputs, kept true by running them.
+"""The README's SQL and CLI examples and their outputs, kept true by running them.
 
-A README example is a ```sql block followed directly by a ```text block holding its output, as
-rendered by :func:`render`, on the database that ``cai demo`` builds with its defaults. The test
-suite checks them; ``make readme`` rewrites the outputs after a deliberate change:
+A README SQL example is a ```sql block followed directly by a ```text block holding its output, as
+rendered by :func:`render`, on the database that ``cai demo`` builds with its defaults. A CLI
+example is a ```text block whose first line is ``$ cai …``: the command's stdout follows it. The
+commands of one database run in README order in one directory (``cai demo``'s own output comes
+from the demo build; ``--db cai_demo.duckdb`` runs on a copy of the demo; ``--db cdnow.duckdb``
+is the "Working with real data" walk-through, set up from its own README blocks). Outputs are
+compared after :func:`normalize_cli` (durations, sizes, temporary paths and table borders vary).
+The test suite checks them; ``make readme`` rewrites the outputs after a deliberate change:
 
     .venv/bin/python -m tests.readme_examples --update
 """
@@ -11,7 +16,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,8 +29,86 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 EXAMPLE = re.compile(r"```sql\n(?P<sql>.*?)```\n\n?```text\n(?P<output>.*?)```", re.S)
 
 
+CLI_EXAMPLE = re.compile(r"```text\n\$ (?P<command>cai [^\n]*)\n(?P<output>.*?)```", re.S)
+DEMO_OUTPUT = "demo_stdout.txt"  # beside the demo database: what `cai demo` printed while building it
+_BOX = re.compile(r"[\u2500-\u257f]")
+_DURATION = re.compile(r"\b\d+(?:\.\d+)? s\b")
+_SIZE = re.compile(r"\b\d+(?:\.\d+)? [KMG]B\b")
+_TEMP_PATH = re.compile(r"(?<![\w.])/[^\s,()]*?/(?=cai_demo_data)")
+
+
 def examples(text: str) -> list[re.Match]:
     return list(EXAMPLE.finditer(text))
+
+
+def cli_examples(text: str) -> list[re.Match]:
+    return list(CLI_EXAMPLE.finditer(text))
+
+
+def shown_path(text: str) -> str:
+    """Temporary directories as the README shows them: ``/…/cai_demo_data``."""
+    return _TEMP_PATH.sub("/…/", text)
+
+
+def normalize_cli(text: str) -> str:
+    """CLI output without what varies from run to run or terminal to terminal: durations, file sizes,
+    temporary paths, table borders, line wrapping."""
+    text = _SIZE.sub("N MB", _DURATION.sub("N s", shown_path(text)))
+    return " ".join(_BOX.sub(" ", text).split())
+
+
+def database_of(command: str) -> str:
+    """Which database a README command runs on: its --db, or the demo's for `cai demo`."""
+    words = shlex.split(command)
+    return words[words.index("--db") + 1] if "--db" in words else "cai_demo.duckdb"
+
+
+def run_command(command: str, cwd: Path) -> str:
+    """A README command's stdout, run in ``cwd``; a failing command fails loudly."""
+    cai = Path(sys.executable).with_name("cai")
+    result = subprocess.run([str(cai), *shlex.split(command)[1:]], cwd=cwd, capture_output=True, text=True,
+                            timeout=900, env={**os.environ, "COLUMNS": "100"})
+    if result.returncode != 0:
+        raise AssertionError(f"`{command}` failed: {result.stderr}")
+    return result.stdout
+
+
+def _block(text: str, start: str, fence: str) -> str:
+    match = re.search(rf"```{fence}\n({re.escape(start)}.*?)```", text, re.S)
+    assert match, f"README has no ```{fence} block starting {start!r}"
+    return match.group(1)
+
+
+def setup_walkthrough(text: str, directory: Path) -> None:
+    """The "Working with real data" set-up, from its README blocks: the CSV, the ingest, the spec."""
+    script = _block(text, "import csv, importlib.metadata as md", "python")
+    subprocess.run([sys.executable, "-c", script], cwd=directory, check=True, timeout=120)
+    (directory / "buy_90d.toml").write_text(_block(text, "# buy_90d.toml", "toml"), encoding="utf-8")
+    run_command("cai ingest cdnow.csv --db cdnow.duckdb", directory)
+
+
+def cli_outputs(text: str, demo_db: Path, directory: Path) -> dict[int, str]:
+    """Each CLI example's actual stdout, by its position in ``cli_examples(text)``."""
+    outputs = {}
+    walkthrough = directory / "walkthrough"
+    demo = directory / "demo"
+    for index, match in enumerate(cli_examples(text)):
+        command, database = match.group("command"), database_of(match.group("command"))
+        if command.split()[:2] == ["cai", "demo"]:
+            outputs[index] = (demo_db.parent / DEMO_OUTPUT).read_text(encoding="utf-8")
+        elif database == "cai_demo.duckdb":
+            if not demo.exists():
+                demo.mkdir(parents=True)
+                shutil.copy(demo_db, demo / "cai_demo.duckdb")
+            outputs[index] = run_command(command, demo)
+        elif database == "cdnow.duckdb":
+            if not walkthrough.exists():
+                walkthrough.mkdir(parents=True)
+                setup_walkthrough(text, walkthrough)
+            outputs[index] = run_command(command, walkthrough)
+        else:
+            raise AssertionError(f"README command `{command}` uses a database no test builds: {database}")
+    return outputs
 
 
 def _cell(value) -> str:
@@ -56,11 +144,11 @@ def render_rows(names: list[str], data: list[tuple]) -> str:
 
 
 def build_demo_database(directory: Path) -> Path:
-    """The database `cai demo` builds with its default settings."""
-    from cai_sql.demo import DEFAULT_DB, run_demo
+    """The database `cai demo` builds with its default settings (run as the command, its stdout kept beside it)."""
+    from cai_sql.demo import DEFAULT_DB
 
     db = directory / DEFAULT_DB
-    run_demo(db, data_dir=directory / "cai_demo_data")
+    (directory / DEMO_OUTPUT).write_text(run_command(f"cai demo --db {DEFAULT_DB}", directory), encoding="utf-8")
     return db
 
 
@@ -77,8 +165,16 @@ def update(readme: Path = README) -> int:
             last = match.end("output")
         parts.append(text[last:])
         con.close()
+        text = "".join(parts)
+        outputs = cli_outputs(text, Path(tmp) / "cai_demo.duckdb", Path(tmp))
+        parts, last = [], 0
+        for index, match in enumerate(cli_examples(text)):
+            parts.append(text[last:match.start("output")])
+            parts.append(shown_path(outputs[index]))
+            last = match.end("output")
+        parts.append(text[last:])
     readme.write_text("".join(parts), encoding="utf-8")
-    return len(examples(text))
+    return len(examples(text)) + len(outputs)
 
 
 if __name__ == "__main__":

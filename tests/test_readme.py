@@ -8,7 +8,7 @@ import pytest
 
 import cai_sql
 
-from .readme_examples import README, examples, render
+from .readme_examples import README, cli_examples, cli_outputs, examples, normalize_cli, render
 
 TEXT = README.read_text(encoding="utf-8")
 EXAMPLES = examples(TEXT)
@@ -49,3 +49,22 @@ def test_readme_shows_the_shipped_purchase_spec():
 
     shipped = resources.files("cai_sql").joinpath("specs", "purchase_30d.toml").read_text(encoding="utf-8")
     assert f"```toml\n{shipped}```" in TEXT
+
+
+CLI = cli_examples(TEXT)
+
+
+@pytest.fixture(scope="module")
+def cli_actual(demo_db, tmp_path_factory):
+    """Every README CLI example run as the README says (demo copy, CDNOW walk-through), once."""
+    return cli_outputs(TEXT, demo_db, tmp_path_factory.mktemp("readme_cli"))
+
+
+def test_readme_shows_cli_output_only_from_commands_the_tests_run():
+    commands = [match.group("command").split()[1] for match in CLI]
+    assert {"demo", "profile", "info", "backtest", "train", "score"} <= set(commands)
+
+
+@pytest.mark.parametrize("index", range(len(CLI)))
+def test_readme_cli_output(cli_actual, index):
+    assert normalize_cli(cli_actual[index]) == normalize_cli(CLI[index].group("output")), CLI[index].group("command")
