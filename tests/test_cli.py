@@ -309,8 +309,14 @@ def test_progress_goes_to_stderr(tmp_path):
     assert result.stdout.startswith(tuple("0123456789"))
 
 
+def default_sigint() -> None:
+    """Ctrl-C as at a terminal even when the test run itself ignores SIGINT (nohup, `&` in a script):
+    Python only turns SIGINT into KeyboardInterrupt when it is not ignored at start-up."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
-    process = subprocess.Popen([cai_executable(), "generate", "--customers", "300000", "--out", "data"], cwd=tmp_path,
+    process = subprocess.Popen([cai_executable(), "generate", "--customers", "300000", "--out", "data"], preexec_fn=default_sigint, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
     deadline = time.monotonic() + 120
     while not (tmp_path / "data").exists() and time.monotonic() < deadline:
@@ -354,7 +360,7 @@ def test_an_interrupted_demo_leaves_the_earlier_database_as_it_was(tmp_path):
     earlier = cai_sql.connect(tmp_path / "cai_demo.duckdb")
     earlier.execute("CREATE TABLE demo_purchase_intent AS SELECT 'earlier' AS marker")
     earlier.close()
-    process = subprocess.Popen([cai_executable(), "demo", "--customers", "5000"], cwd=tmp_path, stdout=subprocess.PIPE,
+    process = subprocess.Popen([cai_executable(), "demo", "--customers", "5000"], preexec_fn=default_sigint, cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 600
     while not list(tmp_path.glob(".cai_demo.duckdb.*.building")) and time.monotonic() < deadline:
@@ -382,7 +388,7 @@ def test_a_busy_port_is_an_error_suggesting_another(tmp_path):
 
 def test_serve_listens_on_the_socket_it_bound_and_ctrl_c_stops_it(tmp_path):
     duckdb.connect(str(tmp_path / "x.duckdb")).close()
-    process = subprocess.Popen([cai_executable(), "serve", "--db", "x.duckdb", "--port", "0"], cwd=tmp_path,
+    process = subprocess.Popen([cai_executable(), "serve", "--db", "x.duckdb", "--port", "0"], preexec_fn=default_sigint, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         announced = process.stdout.readline()
