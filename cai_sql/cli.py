@@ -482,7 +482,7 @@ def runs_command(model: str | None, limit: int, fmt: str, db: Path) -> None:
 
 
 MODEL_KEYS = ("model", "version", "created_at", "model_type", "algorithm", "auc", "n_features", "sha256",
-              "validation_cutoff")  # the columns of sql/list_models.sql
+              "validation_cutoff", "model_sha256")  # the columns of sql/list_models.sql
 
 
 @main.group(name="models", invoke_without_command=True)
@@ -504,9 +504,9 @@ def models_group(ctx: click.Context, fmt: str, db: Path) -> None:
         _say("No models registered yet; train one with: cai train SPEC.toml")
         return
     table = output.table("model", "version", "created (UTC)", "type", "algorithm", "AUC", "features", "sha256")
-    for model, version, created, model_type, algorithm, auc, n_features, sha, _ in rows:
+    for model, version, created, model_type, algorithm, auc, n_features, _, _, model_sha in rows:
         output.add_row(table, model, str(version), f"{created:%Y-%m-%d %H:%M}", model_type, algorithm, f"{auc:.3f}",
-                       n_features, sha[:12])
+                       n_features, (model_sha or "none: retrain")[:12])
     output.console().print(table)
 
 
@@ -535,6 +535,42 @@ def models_show(ctx: click.Context, name: str, version: int | None, fmt: str | N
                                                        for f in record.features])
     else:
         click.echo(model_card(record))
+
+
+@models_group.command(name="verify")
+@click.argument("name", required=False)
+@click.option("--restore", is_flag=True,
+              help="Create dropped or replaced SQL macros again from the text registered with their model version.")
+@click.option("--db", "db", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="DuckDB database file [default: as given to `cai models`].")
+@click.pass_context
+def models_verify(ctx: click.Context, name: str | None, restore: bool, db: Path | None) -> None:
+    """Check every model version (or NAME's) as scoring does: every artifact against its hash, both graphs
+    against the parity rows, and the persisted SQL macros against their registered text. Exits 1 on any failure."""
+    from .database import connect
+    from .integrity import verify_models
+    from .registry import check_model
+
+    db = db or ctx.obj["db"]
+    _must_exist(db)
+    con = connect(db, read_only=not restore)
+    try:
+        if name is not None:
+            check_model(con, name)
+        results = verify_models(con, name, restore=restore)
+    finally:
+        con.close()
+    if not results:
+        _say("No models registered yet; train one with: cai train SPEC.toml")
+        return
+    for r in results:
+        if r.restored:
+            _say(f"{r.model} v{r.version}: restored {', '.join(r.restored)} from the registered SQL")
+        _say(f"{r.model} v{r.version}: " + (f"ok, model sha256 {r.model_sha256}" if r.problem is None else f"FAILED: {r.problem}"))
+    failed = [r for r in results if r.problem is not None]
+    if failed:
+        raise CaiError(f"{len(failed)} of {len(results)} model version{'s' if len(results) > 1 else ''} failed "
+                       "verification; they will not score (see above)")
 
 
 @main.command(name="evaluate")

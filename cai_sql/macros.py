@@ -93,7 +93,7 @@ def any_model_features_sql(models: list[str]) -> str:
 
 
 def _number(value: float) -> exp.Expression:
-    return exp.Literal.number(repr(float(value)))
+    return exp.Literal.number(repr(float(value) + 0.0))  # + 0.0: no -0.0, which DuckDB stores as 0.0
 
 
 def _contributions(terms: LinearTerms, feature_names: list[str]) -> list[exp.Expression]:

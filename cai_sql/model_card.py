@@ -20,7 +20,9 @@ def model_card(record: ModelRecord) -> str:
     window = m["training_window"]
     lines = [
         f"{record.model} v{record.version} — {record.model_type}, {record.algorithm}",
-        f"created {record.created_at:%Y-%m-%d %H:%M} UTC · {record.n_features} features · sha256 {record.sha256}",
+        f"created {record.created_at:%Y-%m-%d %H:%M} UTC · {record.n_features} features",
+        f"model sha256 {record.model_sha256 or 'none (registered before every artifact was hashed: retrain)'}; "
+        f"ONNX bytes {record.sha256[:12]}",
         f"goal: {_goal_text(spec)}",
         ("eligible: any event before the cutoff" if spec["active_days"] == "all" else
          f"eligible: an event in the {spec['active_days']} days before the cutoff")

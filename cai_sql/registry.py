@@ -47,11 +47,12 @@ class ModelRecord:
     auc: float
     training_cutoffs: list[dt.date]
     validation_cutoff: dt.date
+    model_sha256: str | None = None  # the hash over every artifact (cai_sql.integrity); set at registration
 
 
 def register(con: duckdb.DuckDBPyConnection, record: ModelRecord, onnx: bytes, *, explainer: Explainer,
-             linear_terms: LinearTerms | None, score_scale: list[float]) -> None:
-    """Insert one model version (the caller holds the transaction)."""
+             linear_terms: LinearTerms | None, score_scale: list[float], probe: dict) -> None:
+    """Insert one model version (the caller holds the transaction, and seals the row once its macros exist)."""
     con.execute(sql_text("register_model"), {
         "explainer": explainer.onnx, "explainer_sha256": explainer.sha256, "explainer_bias": explainer.bias,
         "linear_terms": None if linear_terms is None else json.dumps(linear_terms.to_dict()), "score_scale": score_scale,
@@ -60,6 +61,7 @@ def register(con: duckdb.DuckDBPyConnection, record: ModelRecord, onnx: bytes, *
         "onnx": onnx, "n_features": record.n_features, "features": json.dumps(record.features),
         "spec": json.dumps(record.spec), "metrics": json.dumps(record.metrics), "auc": record.auc,
         "training_cutoffs": record.training_cutoffs, "validation_cutoff": record.validation_cutoff,
+        "probe": json.dumps(probe),
     })
 
 
@@ -77,9 +79,10 @@ def load_model(con: duckdb.DuckDBPyConnection, model: str, version: int | None =
         known = sorted({row[0] for row in list_models(con)})
         which = f"model '{model}'" + (f" version {version}" if version is not None else "")
         raise UnknownModelError(f"no {which} in the registry (models: {', '.join(known) or 'none'})")
-    (name, ver, created, model_type, algorithm, sha, n_features, features, spec, metrics, auc, cutoffs, validation) = rows[0]
+    (name, ver, created, model_type, algorithm, sha, n_features, features, spec, metrics, auc, cutoffs, validation,
+     model_sha) = rows[0]
     return ModelRecord(name, ver, created, model_type, algorithm, sha, n_features, json.loads(features),
-                       json.loads(spec), json.loads(metrics), auc, list(cutoffs), validation)
+                       json.loads(spec), json.loads(metrics), auc, list(cutoffs), validation, model_sha)
 
 
 def registered_models(con: duckdb.DuckDBPyConnection) -> list[str]:

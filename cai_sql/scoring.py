@@ -19,7 +19,8 @@ import duckdb
 from . import udfs
 from .database import connect, execute_each, table_exists, transaction, use_utc
 from .errors import InputError, Interrupted, interrupted
-from .ledger import ensure_ledger, list_runs  # noqa: F401  (list_runs: public here too)
+from .integrity import verify_macros
+from .ledger import CLV_MACROS, ensure_ledger, list_runs  # noqa: F401  (list_runs: public here too)
 from .macros import names as macro_names, render_query
 from .segments import refresh_run_members
 from .drift import out_of_range, record_histograms, stored_edges, stored_ranges
@@ -64,6 +65,12 @@ def _before_commit(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """Last step inside a run's transaction (a seam for tests that inject a failure here)."""
 
 
+def _verify_run_macros(con: duckdb.DuckDBPyConnection, loaded) -> None:
+    """The macros a run computes features with must be the ones registered (and hashed) with the version."""
+    names = macro_names(loaded.model, loaded.version)
+    verify_macros(con, loaded.label, loaded.macros, [names["rows"], names["features_version"], *CLV_MACROS])
+
+
 def _data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     if not table_exists(con, "events"):
         raise InputError("there is no events table; load events with `cai ingest FILE`")
@@ -103,7 +110,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
     if not 0 <= factors <= MAX_FACTORS:
         raise InputError(f"factors must be between 0 and {MAX_FACTORS} (got {factors})")
     loaded = udfs.catalog(con).get(model, version)
-    loaded.check()  # refuses tampered ONNX bytes before anything is written
+    loaded.check()  # every part against its hash, both graphs against the parity rows, before anything is written
     if loaded.explainer_onnx is None:
         raise ScoringError(f"{loaded.label} was registered before reason codes existed; retrain it with `cai train`")
     first_day, last_day = _data_range(con)
@@ -111,6 +118,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
     if score_date <= first_day:
         raise InputError(f"cannot score as of {score_date}: the events start on {first_day}, so no customer has "
                          "history before that date; pick a later --as-of")
+    _verify_run_macros(con, loaded)
     ensure_ledger(con)
     run_id = con.execute(sql_text("next_run_id")).fetchall()[0][0]
     features = macro_names(loaded.model, loaded.version)["features_version"]
@@ -143,7 +151,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
             con.execute(sql_text("drop_run_features"))
             seconds = time.perf_counter() - started
             con.execute(sql_text("record_run"), {
-                **base, "status": "succeeded", "factors": factors, "sha256": loaded.sha256, "started_at": started_at,
+                **base, "status": "succeeded", "factors": factors, "sha256": loaded.model_sha256, "started_at": started_at,
                 "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "seconds": seconds, "error": None,
                 "out_of_range": json.dumps(flagged) if ranges is not None else None,
             })
@@ -153,7 +161,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
         if interrupted(exc):  # stopped by the user: rolled back, and not a failure to record
             raise
         con.execute(sql_text("drop_run_features"))
-        message = _record_failure(con, base, factors, loaded.sha256, started_at, started, exc)
+        message = _record_failure(con, base, factors, loaded.model_sha256, started_at, started, exc)
         if isinstance(exc, duckdb.Error) and UDF_ERROR in str(exc):
             raise ScoringError(message) from exc
         raise

@@ -16,6 +16,7 @@ score it once. The same rows score the baselines (:mod:`cai_sql.baselines`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -37,6 +38,7 @@ from .drift import bin_edges, value_ranges
 from .errors import CaiError, InputError
 from .explain import ExplainerError, LinearTerms, build_explainer
 from .export import ExportError, export
+from .integrity import parity_rows, seal
 from .features import Feature, ParsedPredicates, features_sql, labels_sql, plan_features, training_rows_sql, windowed_drops
 from .metrics import POOR_AUC, auc, evaluate
 from .baselines import BASELINES, GOAL_SOURCE, baseline_scores
@@ -81,32 +83,41 @@ class TrainResult:
         r = self.record
         text = (f"{r.model} v{r.version}: {r.algorithm}, validation AUC {r.auc:.3f} "
                 f"({', '.join(f'{k} {v:.3f}' for k, v in self.candidates.items())}), "
-                f"{r.n_features} features, sha256 {r.sha256[:12]}")
+                f"{r.n_features} features, sha256 {r.model_sha256[:12]}")
         if self.oracle_auc is not None:
             text += f"; oracle AUC {self.oracle_auc:.3f} (model/oracle {r.auc / self.oracle_auc:.2f})"
         return text
 
 
 def _create_macros(con, spec: PredictionSpec, record: ModelRecord, features: list[Feature], parsed: ParsedPredicates,
-                   linear: LinearTerms | None, *, has_profiles: bool, clv_params: dict | None = None) -> None:
-    """The version's persisted macros and the latest-version aliases (inside the registration transaction)."""
+                   linear: LinearTerms | None, *, has_profiles: bool, clv_params: dict | None = None) -> dict[str, str]:
+    """The version's persisted macros and the latest-version aliases (inside the registration transaction).
+
+    Returns each macro's ``CREATE`` text by name: registered (and hashed) with the version, so scoring can
+    check that the macros in the database are still these.
+    """
     names = macro_names(spec.name, record.version)
     feature_names = [f.name for f in features]
     feature_set = f"{spec.name}@v{record.version}"
+    created: dict[str, str] = {}
     if any(f.kind.startswith("clv_") for f in features):
         for name in CLV_MACROS:
-            con.execute(sql_text(name))
-    con.execute(features_sql(spec, features, parsed, has_profiles=has_profiles, macro_name=names["rows"], clv_params=clv_params))
+            created[name] = sql_text(name)
+    created[names["rows"]] = features_sql(spec, features, parsed, has_profiles=has_profiles, macro_name=names["rows"],
+                                          clv_params=clv_params)
     for key in ("features", "features_version"):
-        con.execute(features_macro_sql(names[key], names["rows"], feature_names, feature_set))
+        created[names[key]] = features_macro_sql(names[key], names["rows"], feature_names, feature_set)
     for key in ("labels", "labels_version"):
-        con.execute(labels_sql(spec, parsed, macro_name=names[key]))
+        created[names[key]] = labels_sql(spec, parsed, macro_name=names[key])
     if linear is not None:
         for key in ("linear_score", "linear_score_version"):
-            con.execute(linear_score_sql(names[key], linear, feature_names))
+            created[names[key]] = linear_score_sql(names[key], linear, feature_names)
         for key in ("linear_explain", "linear_explain_version"):
-            con.execute(linear_explain_sql(names[key], linear, record.features))
+            created[names[key]] = linear_explain_sql(names[key], linear, record.features)
+    for statement in created.values():
+        con.execute(statement)
     con.execute(any_model_features_sql(registered_models(con)))
+    return created
 
 
 def plan_cutoffs(spec: PredictionSpec, first_day: dt.date, last_day: dt.date) -> tuple[list[dt.date], dt.date]:
@@ -532,8 +543,11 @@ def _register(con, fit: Fitted, reporter: Reporter, started: float, as_of: dt.da
             features=[f.to_dict() for f in features], spec=spec.to_dict(), metrics=metrics, auc=metrics["auc"],
             training_cutoffs=fit.train_cutoffs, validation_cutoff=fit.validation_cutoff,
         )
-        register(con, record, exported.onnx, explainer=explainer, linear_terms=linear, score_scale=score_scale)
-        _create_macros(con, spec, record, features, fit.parsed, linear, has_profiles=fit.has_profiles, clv_params=fit.clv_fit)
+        register(con, record, exported.onnx, explainer=explainer, linear_terms=linear, score_scale=score_scale,
+                 probe=parity_rows(data.X[is_valid], p_valid))
+        macros = _create_macros(con, spec, record, features, fit.parsed, linear, has_profiles=fit.has_profiles,
+                                clv_params=fit.clv_fit)
+        record = dataclasses.replace(record, model_sha256=seal(con, record.model, record.version, macros))
     udfs.refresh(con)
     for warning in warnings:
         reporter.note(f"Warning: {warning}")

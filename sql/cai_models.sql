@@ -3,7 +3,10 @@
 -- and its held-out metrics (AUC, PR-AUC, log loss, Brier, deciles, calibration, class balance);
 -- the reason-code graph (explainer: ONNX bytes mapping features to per-feature contributions to
 -- the log-odds, with its sha256 and bias), the linear terms of a linear model (for its SQL
--- macros), and the score scale (the validation probabilities' quantiles that fix what a score means).
+-- macros), and the score scale (the validation probabilities' quantiles that fix what a score means);
+-- the text of the version's persisted SQL macros, the parity rows (validation rows with scikit-learn's
+-- probabilities, which both graphs must reproduce before scoring), the sha256 of each of these parts
+-- and model_sha256, the hash over them all (see cai_sql/integrity.py).
 -- Grain: one row per model and version. Parameters: none.
 CREATE TABLE IF NOT EXISTS cai_models (
     model             VARCHAR   NOT NULL,
@@ -25,5 +28,9 @@ CREATE TABLE IF NOT EXISTS cai_models (
     explainer_bias    DOUBLE,
     linear_terms      JSON,
     score_scale       DOUBLE[],
+    macros            JSON,
+    probe             JSON,
+    artifact_hashes   JSON,
+    model_sha256      VARCHAR,
     PRIMARY KEY (model, version)
 );

@@ -2,7 +2,8 @@
 -- ('succeeded'; 'failed' with the error; 'replaced' when a later run of the same model version
 -- and date took its place), how many customers it scored, and how long it took. out_of_range lists
 -- the features whose scored values lie mostly (over half of the non-missing ones) outside the
--- range seen in training, with that share and the training range: a sign of drift.
+-- range seen in training, with that share and the training range: a sign of drift. model_sha256 is
+-- the hash over every artifact of the version (cai_models.model_sha256), verified before it scored.
 -- Grain: one row per run. Parameters: none.
 CREATE SEQUENCE IF NOT EXISTS cai_run_ids START 1;
 CREATE TABLE IF NOT EXISTS cai_runs (

@@ -287,9 +287,9 @@ def test_null_rows_score_null_and_null_features_are_missing_values(scon):
 def test_tampered_onnx_is_refused(scon):
     scon.execute("UPDATE cai_models SET onnx = onnx || '\\x00'::BLOB WHERE version = 2")
     cai_sql.register_udfs(scon)
-    with pytest.raises(Exception, match="does not match its recorded sha256"):
+    with pytest.raises(Exception, match=r"the ONNX model \(its bytes\) in cai_models no longer matches the hash"):
         scon.sql(f"SELECT cai_score('purchase_30d', f) FROM cai_features_purchase_30d(DATE '{DATE}') AS f").fetchall()
-    with pytest.raises(cai_sql.ScoringError, match="sha256"):
+    with pytest.raises(cai_sql.IntegrityError, match="ONNX model"):
         cai_sql.score(scon, "purchase_30d", as_of=DATE)
     assert rows(scon, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cai_scores'") == [(0,)]
     # the untouched version still scores

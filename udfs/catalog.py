@@ -2,15 +2,15 @@
 
 A UDF must not run SQL on the connection it is called from, so the catalog reads the registry
 up front (when the UDFs are registered, and again after a training run adds a model) and the
-UDFs only look models up in memory. Sessions are created on first use. A model whose bytes no
-longer match the sha256 recorded at training is never loaded: using it raises an error that
-says so (a tampered or damaged registry row must not score anyone).
+UDFs only look models up in memory. Sessions are created on first use, and only for a version
+whose every part still matches the hashes recorded at training (cai_sql.integrity) and whose two
+graphs, the ONNX model and the reason-code graph, both reproduce the parity rows registered with
+it: a tampered or damaged registry row, or an onnxruntime that computes differently, scores no one.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -24,8 +24,8 @@ from cai_sql.database import table_exists
 from cai_sql.errors import CaiError
 from cai_sql.explain import with_top_factors
 from cai_sql.factors import FactorLayout, factor_layout
+from cai_sql.integrity import PROBE_TOLERANCE, IntegrityError, read_rows, verify
 from cai_sql.export import INPUT_NAME, probabilities_output, session
-from cai_sql.sqlfiles import sql_text
 
 
 class ScoringError(CaiError):
@@ -58,6 +58,7 @@ class LoadedModel:
     bias: float | None
     linear_terms: dict | None
     score_scale: np.ndarray | None
+    row: dict = field(repr=False)  # the registry row as read: what verification hashes
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _sessions: dict = field(default_factory=dict, repr=False)
 
@@ -88,26 +89,49 @@ class LoadedModel:
         """The identity the features macros stamp on each row: which model version's feature list it is."""
         return f"{self.model}@v{self.version}"
 
+    @property
+    def model_sha256(self) -> str | None:
+        return self.row["model_sha256"]
+
+    @property
+    def macros(self) -> dict[str, str]:
+        """The registered text of the version's persisted macros, by name."""
+        return json.loads(self.row["macros"]) if self.row["macros"] else {}
+
     def _session(self, kind: str):
         with self._lock:
-            if kind not in self._sessions:
-                data, expected = (self.onnx, self.sha256) if kind == "model" else (self.explainer_onnx, self.explainer_sha256)
-                if data is None:
-                    raise ScoringError(
-                        f"{self.label} was registered before reason codes existed; retrain it with `cai train` "
-                        "to get cai_explain and scoring runs"
-                    )
-                actual = hashlib.sha256(data).hexdigest()
-                if actual != expected:
-                    raise ScoringError(
-                        f"{self.label}: the {'ONNX model' if kind == 'model' else 'reason-code graph'} in cai_models "
-                        f"does not match its recorded sha256 ({actual[:12]} ≠ {expected[:12]}); the registry row was "
-                        "modified after training — refusing to score with it; retrain the model"
-                    )
-                self._sessions[kind] = session(data)
-                if kind == "explainer":
-                    self._sessions["ranked"] = session(with_top_factors(data, self.bias, self.factors))
+            if not self._sessions:
+                self._sessions = self._load()
             return self._sessions[kind]
+
+    def _load(self) -> dict:
+        """Verify every part against its hash, then build the sessions and check them on the parity rows."""
+        verify(self.row)
+        if self.explainer_onnx is None:
+            raise ScoringError(f"{self.label} was registered before reason codes existed; retrain it with `cai train` "
+                               "to get cai_explain and scoring runs")
+        sessions = {"model": session(self.onnx), "explainer": session(self.explainer_onnx),
+                    "ranked": session(with_top_factors(self.explainer_onnx, self.bias, self.factors))}
+        self._check_parity(sessions)
+        return sessions
+
+    def _check_parity(self, sessions: dict) -> None:
+        """Both graphs must give the probabilities scikit-learn gave for the registered rows (within the export's tolerance)."""
+        probe = json.loads(self.row["probe"])
+        X = np.array([[np.nan if v is None else v for v in row] for row in probe["rows"]], dtype=np.float32)
+        if not len(X):
+            return
+        expected = np.asarray(probe["probabilities"])
+        model = sessions["model"]
+        (p_model,) = model.run([probabilities_output(model)], {INPUT_NAME: X})
+        ranked = sessions["ranked"].run(None, {INPUT_NAME: X, "k": np.array([min(1, len(self.factors.factors))], np.int64)})
+        for what, got in (("ONNX model", p_model[:, 1]), ("reason-code graph", ranked[0])):
+            difference = float(np.max(np.abs(got - expected)))
+            if not difference <= PROBE_TOLERANCE:
+                raise IntegrityError(
+                    f"{self.label}: the {what} gives probabilities {difference:.1e} away from those registered with it "
+                    f"(limit {PROBE_TOLERANCE:.0e}) on its parity rows; refusing to score with it — retrain the model"
+                )
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         session = self._session("model")
@@ -124,15 +148,12 @@ class LoadedModel:
 
     def ranked_factors(self, X: np.ndarray, k: int) -> RankedFactors:
         """Each row's probability and its top-k factors toward its side of the average (see ``with_top_factors``)."""
-        self._session("explainer")
         k = np.array([min(k, len(self.factors.factors))], dtype=np.int64)
-        return RankedFactors(*self._sessions["ranked"].run(None, {INPUT_NAME: X, "k": k}))
+        return RankedFactors(*self._session("ranked").run(None, {INPUT_NAME: X, "k": k}))
 
     def check(self) -> None:
-        """Load (and so verify) both graphs now."""
+        """Verify the version and load its graphs now."""
         self._session("model")
-        if self.explainer_onnx is not None:
-            self._session("explainer")
 
     def scores(self, probabilities: np.ndarray) -> np.ndarray:
         """0–100 on this version's fixed scale: the share of its validation population with a lower probability."""
@@ -157,19 +178,19 @@ class Catalog:
         if not table_exists(con, "cai_models"):
             return
         models, latest, feature_sets = {}, {}, {}
-        for row in con.execute(sql_text("model_artifacts")).fetchall():
-            (name, version, model_type, algorithm, sha, onnx, features, explainer, explainer_sha, bias, linear, scale) = row
+        for row in read_rows(con):
+            name, version, explainer, linear, scale = (row["model"], row["version"], row["explainer"],
+                                                       row["linear_terms"], row["score_scale"])
             key = (name, version)
             loaded = LoadedModel(
-                name, version, model_type, algorithm, json.loads(features), bytes(onnx), sha,
-                None if explainer is None else bytes(explainer), explainer_sha, bias,
-                None if linear is None else json.loads(linear),
-                None if scale is None else np.asarray(scale, dtype=np.float64),
+                name, version, row["model_type"], row["algorithm"], json.loads(row["features"]), bytes(row["onnx"]),
+                row["sha256"], None if explainer is None else bytes(explainer), row["explainer_sha256"],
+                row["explainer_bias"], None if linear is None else json.loads(linear),
+                None if scale is None else np.asarray(scale, dtype=np.float64), row,
             )
             known = self._models.get(key)
-            if known is not None and (known.onnx, known.sha256, known.explainer_onnx, known.explainer_sha256) == (
-                    loaded.onnx, loaded.sha256, loaded.explainer_onnx, loaded.explainer_sha256):
-                loaded._sessions = known._sessions  # same verified bytes: keep the sessions
+            if known is not None and known._sessions and known.row == row:
+                loaded._sessions = known._sessions  # the same row, already verified: keep its sessions
             models[key] = loaded
             latest[name] = max(latest.get(name, 0), version)
             feature_sets[loaded.feature_set] = loaded
