@@ -3,7 +3,7 @@
 The templates hold the query shape; this module decides which features a spec gets on the data
 at hand (one set per event type present, per custom event, per profile attribute), names and
 describes them, and substitutes them into the templates' syntax trees. Two renderings of one
-feature list: the per-model table macro persisted in the database (``cai_features_at``: one cutoff,
+feature list: the per-model table macro persisted in the database (``feature_rows_macro``: one cutoff,
 plain aggregates) and the training query (``cai_features``: many cutoffs in one pass over
 ``events``); tests hold their rows equal at every cutoff.
 """
@@ -663,7 +663,7 @@ def _profiles_source(has_profiles: bool) -> exp.Expression:
 def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPredicates, *,
                  has_profiles: bool, macro_name: str | None = None, cutoffs_table: str = "_cai_cutoffs",
                  clv_params: dict | None = None, clv_table: str | None = None) -> str:
-    """The features query: the one-cutoff ``CREATE MACRO`` (``cai_features_at``) when ``macro_name`` is
+    """The features query: the one-cutoff ``CREATE MACRO`` (``feature_rows_macro``) when ``macro_name`` is
     given, else the training query over every cutoff of ``cutoffs_table`` in one pass (``cai_features``).
 
     BG/NBD features read their fit from ``clv_params`` (the macro: r, alpha, a, b) or ``clv_table``
@@ -711,7 +711,7 @@ def features_sql(spec: PredictionSpec, features: list[Feature], parsed: ParsedPr
         "__lifetime_running__": _lifetime_running(spec),
         "__features__": [_output_for(f, spec, codes, windows, one_cutoff=one_cutoff) for f in features],
     }
-    return _render("cai_features_at" if one_cutoff else "cai_features", macro_name, cutoffs_table, values, lists)
+    return _render("feature_rows_macro" if one_cutoff else "features_query", macro_name, cutoffs_table, values, lists)
 
 
 def labels_sql(spec: PredictionSpec, parsed: ParsedPredicates, *, macro_name: str | None = None,
@@ -739,4 +739,4 @@ def training_rows_sql(spec: PredictionSpec, features: list[Feature], parsed: Par
         "__unmet_label__": exp.Boolean(this=not spec.goal.will_occur),
         "__cutoffs__": exp.to_table(cutoffs_table),
     }
-    return render_template("cai_training_rows", values)
+    return render_template("training_rows", values)

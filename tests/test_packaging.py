@@ -91,7 +91,7 @@ def test_dependencies_are_exactly_what_is_imported():
 
 def test_wheel_carries_sql_templates_and_udfs(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped_sql = {f"cai_sql/sql/{p.name}" for p in (REPO / "sql").glob("*.sql")}
+    shipped_sql = {f"cai_sql/sql/{p.relative_to(REPO / 'sql')}" for p in (REPO / "sql").glob("*/*.sql")}
     assert shipped_sql and shipped_sql <= names
     assert "cai_sql/udfs/__init__.py" in names
     shipped_web = {f"cai_sql/web/{p.relative_to(REPO / 'cai_sql' / 'web')}" for p in (REPO / "cai_sql" / "web").glob("*/*.*")}

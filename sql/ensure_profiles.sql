@@ -1,3 +1,0 @@
--- ensure_profiles: an empty profiles table when none was loaded, so feature macros (which join
--- profiles) bind in any client. Grain: none. Parameters: none.
-CREATE TABLE IF NOT EXISTS profiles (customer_id VARCHAR);
