@@ -88,6 +88,7 @@ def _checked_predicate(con: duckdb.DuckDBPyConnection, name: str, text: str) -> 
     where = f"segment {name}: --where"
     tree = parse_predicate(text, columns, where)
     check_boolean(con, tree, ROWS_VIEW, where)
+    parse_predicate(tree.sql("duckdb"), columns, where)  # the stored text must parse again at every later run
     return tree
 
 
