@@ -200,3 +200,10 @@ def test_error_mode_writes_no_rejects_table(loaded, write):
     with pytest.raises(InputError):
         cai_sql.ingest(loaded, write("bad.csv", "customer_id,ts,event_type\na,never,e\nb,2026-01-01,e\n"))
     assert rows(loaded, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cai_ingest_rejects'") == [(0,)]
+
+
+@pytest.mark.parametrize("ts_format", ["%r", "%Y-%m-%d %Q", "%d/%m/%Y %"])
+def test_an_unknown_ts_format_is_refused_before_reading(loaded, write, ts_format):
+    path = write("good.csv", GOOD)
+    assert_refused(loaded, r"^--ts-format \(ts_format\) '.*' is not a timestamp format DuckDB knows \(.*\); write it with "
+                           r"strptime codes", path, mapping=EventMapping(ts_format=ts_format))
