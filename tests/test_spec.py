@@ -125,3 +125,18 @@ def test_renamed_functions_and_column_case(text):
 def test_active_days_cannot_exceed_the_lookback():
     with pytest.raises(SpecError, match=r"eligibility.active_days: 60 exceeds lookback_days \(14\)"):
         spec_from_dict({"name": "m", "lookback_days": 14, "goal": {"any_of": ["true"]}, "eligibility": {"active_days": 60}})
+
+
+def test_a_utf8_byte_order_mark_is_skipped(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbfname = \"m\"\n[goal]\nany_of = [\"true\"]\n")
+    assert load_spec(path).name == "m"
+
+
+def test_a_file_that_is_not_utf8_is_named_with_the_byte(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes("name = \"m\"\n# café\n".encode("latin-1"))
+    with pytest.raises(SpecError, match=rf"^spec file {path} is not UTF-8 text \(byte 16 is 0xe9\); save it as UTF-8"):
+        load_spec(path)
+    with pytest.raises(SpecError, match=r"cannot read spec file .*: Is a directory"):
+        load_spec(tmp_path)
