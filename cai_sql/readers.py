@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from .errors import InputError
+from .errors import InputError, shorten
 from .sqlfiles import sql_text
 
 STAGE = "_cai_stage"
@@ -31,7 +31,7 @@ def detect_format(path: Path, fmt: str | None) -> str:
     """The reader for a file: the explicit ``fmt``, else its suffix (compression suffixes skipped)."""
     if fmt is not None:
         if fmt not in FORMATS:
-            raise InputError(f"{path}: unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+            raise InputError(f"{path}: unknown format '{shorten(fmt)}'; use one of {', '.join(FORMATS)}")
         return fmt
     suffixes = [s.lower() for s in path.suffixes]
     while suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
