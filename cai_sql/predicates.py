@@ -12,6 +12,7 @@ its tokens, before any parsing) that it parses well within Python's recursion li
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 import duckdb
@@ -21,6 +22,10 @@ from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.tokens import TokenType
 
 from .errors import CaiError, shorten
+
+# sqlglot logs a warning when it falls back to parsing a statement as a Command (LOAD x): the
+# PredicateError says what is wrong, and a second line on stderr would only confuse.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 MAX_PREDICATE_CHARS = 10_000
 MAX_NESTING = 20  # brackets, function calls and CASE … END inside one another; sqlglot takes ~25 frames a level
@@ -67,7 +72,7 @@ def _describe(node: exp.Expression) -> str:
         return "a subquery"
     if isinstance(node, exp.Func):
         return f"the function {node.sql_name() if not isinstance(node, exp.Anonymous) else shorten(node.name)}()"
-    return f"'{node.sql('duckdb')[:40]}' ({type(node).__name__})"
+    return f"{shorten(node.sql('duckdb'), 40)!r} ({type(node).__name__})"
 
 
 def _nesting(tokens) -> int:
@@ -136,7 +141,7 @@ def parse_predicate(text: str, columns: Iterable[str], where: str) -> exp.Expres
                 raise PredicateError(f"{where}: write column names without a table ({shorten(node.sql('duckdb'))!r})")
             if node.name.lower() not in known:
                 raise PredicateError(
-                    f"{where}: unknown column '{shorten(node.name)}' (known: {', '.join(sorted(known.values()))})"
+                    f"{where}: unknown column {shorten(node.name)!r} (known: {', '.join(sorted(known.values()))})"
                 )
     return tree
 
