@@ -143,6 +143,8 @@ def parse_predicate(text: str, columns: Iterable[str], where: str) -> exp.Expres
                 raise PredicateError(
                     f"{where}: unknown column {shorten(node.name)!r} (known: {', '.join(sorted(known.values()))})"
                 )
+    for node in tree.walk():  # comments are not part of the checked expression: none is rendered or stored
+        node.comments = None
     return tree
 
 

@@ -140,3 +140,8 @@ def test_a_file_that_is_not_utf8_is_named_with_the_byte(tmp_path):
         load_spec(path)
     with pytest.raises(SpecError, match=r"cannot read spec file .*: Is a directory"):
         load_spec(tmp_path)
+
+
+def test_comments_are_not_kept_in_the_checked_expression():
+    tree = parse_predicate("value > 1 -- a */ ; DROP TABLE events; /*", EVENT_COLUMNS, "x")
+    assert tree.sql("duckdb") == "value > 1"
