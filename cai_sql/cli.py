@@ -28,6 +28,7 @@ from .progress import Reporter
 
 DEFAULT_PORT = 8765
 NOTHING_WRITTEN = "Interrupted; nothing was written"
+MAX_ERROR_CHARS = 2_000  # a last resort: messages shorten what they echo (errors.shorten)
 INTERRUPTED = "cai.interrupted"  # ctx.meta key: what an interrupted command leaves behind, when not nothing
 
 
@@ -111,7 +112,10 @@ def _report(ctx: click.Context, exc: BaseException) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         ctx.exit(141)
     if isinstance(exc, CaiError):
-        click.echo(f"Error: {exc}", err=True)
+        message = str(exc)
+        if len(message) > MAX_ERROR_CHARS:
+            message = f"{message[:MAX_ERROR_CHARS]}… (cut at {MAX_ERROR_CHARS:,} of {len(message):,} characters)"
+        click.echo(f"Error: {message}", err=True)
         ctx.exit(1)
 
 

@@ -31,7 +31,7 @@ from scipy.special import digamma, gammaln, hyp2f1
 
 from .database import opened, table_exists, transaction
 from .defaults import CLV_DISCOUNT_RATE, CLV_PURCHASE, CLV_UNIT, CLV_UNITS, CLV_VALUE
-from .errors import CaiError
+from .errors import CaiError, shorten
 from .ledger import ensure_ledger
 from .macros import _substitute_all
 from .predicates import check_boolean, parse_predicate
@@ -297,18 +297,18 @@ def ensure_clv(con: duckdb.DuckDBPyConnection) -> None:
 
 def _check_unit(unit: str) -> float:
     if unit not in UNITS:
-        raise ClvError(f"unknown time unit {unit!r}; use one of {', '.join(UNITS)}")
+        raise ClvError(f"unknown time unit {shorten(unit)!r}; use one of {', '.join(UNITS)}")
     return UNITS[unit]
 
 
 def _value_column(con: duckdb.DuckDBPyConnection, value: str) -> str:
     types = dict(zip(con.table("events").columns, (str(t) for t in con.table("events").types)))
     if value not in types:
-        raise ClvError(f"the value column {value!r} is not a column of events (columns: {', '.join(types)}); "
+        raise ClvError(f"the value column {shorten(value)!r} is not a column of events (columns: {', '.join(types)}); "
                        "pass the column holding the purchase amount with --value")
     if not any(types[value].startswith(k) for k in ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT",
                                                        "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "REAL")):
-        raise ClvError(f"the value column {value!r} is {types[value]}, not a number; pass a numeric column with --value")
+        raise ClvError(f"the value column {shorten(value)!r} is {types[value]}, not a number; pass a numeric column with --value")
     return value
 
 
@@ -374,7 +374,7 @@ def fit_clv(db, *, as_of: dt.date | None = None, purchase: str = DEFAULT_PURCHAS
         counts = con.execute(sql_text("clv_summary_counts")).fetchall()[0]
         customers, repeat_customers, spend_customers, excluded_days, excluded_customers = (int(v or 0) for v in counts)
         if customers == 0:
-            raise ClvError(f"no event before {as_of} matches the purchase predicate {predicate!r}; check --purchase "
+            raise ClvError(f"no event before {as_of} matches the purchase predicate {shorten(predicate)!r}; check --purchase "
                            "(default: event_type = 'commerce.purchases') and --as-of")
         if customers < MIN_CUSTOMERS:
             raise ClvError(f"a lifetime-value fit needs at least {MIN_CUSTOMERS} purchasers before {as_of} (got {customers}); "

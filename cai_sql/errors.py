@@ -1,6 +1,19 @@
 """One error family, so the CLI can tell a user's mistake from a bug in cai-sql."""
 
 
+ECHO_LIMIT = 80  # characters of user input an error message repeats whole
+ECHO_HEAD = 60  # characters kept of longer input
+
+
+def shorten(text: object, limit: int = ECHO_LIMIT) -> str:
+    """``text`` as an error message may echo it: whole up to ``limit`` characters, else its start, '…' and its
+    length, so a 100 KB id or predicate gives a readable line instead of a 100 KB one."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:min(ECHO_HEAD, limit)]}… ({len(text):,} characters)"
+
+
 class CaiError(Exception):
     """A problem the user can fix: the message says what is wrong and how to fix it."""
 

@@ -24,7 +24,7 @@ from sqlglot import exp
 from . import defaults
 from .canonical import mapped_select
 from .database import ensure_events_table, table_exists, transaction, use_utc
-from .errors import InputError
+from .errors import InputError, shorten
 from .mapping import EPOCH_UNITS, EventMapping, ProfileMapping
 from .readers import STAGE, check_readable, csv_header, detect_format, stage_file
 from .schema import Shape
@@ -47,6 +47,21 @@ REJECTS_TABLE = "cai_ingest_rejects"
 def _check_bad_rows(bad_rows: str) -> None:
     if bad_rows not in BAD_ROWS:
         raise InputError(f"bad_rows must be one of {', '.join(BAD_ROWS)} (got {bad_rows!r})")
+
+
+def _check_ts_format(con: duckdb.DuckDBPyConnection, ts_format: str | None) -> None:
+    """Refuse a strptime format DuckDB cannot use before reading the file (it would fail mid-query)."""
+    if not ts_format or ts_format in EPOCH_UNITS:
+        return
+    try:
+        con.execute(sql_text("check_ts_format"), {"ts_format": ts_format})
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0].split(": ", 2)[-1]
+        raise InputError(
+            f"--ts-format (ts_format) {shorten(ts_format)!r} is not a timestamp format DuckDB knows ({shorten(detail.lower(), 120)}); "
+            "write it with strptime codes, e.g. '%Y-%m-%d %H:%M:%S' or '%d/%m/%Y %H:%M' (write a literal % as %%), "
+            "or give epoch_s, epoch_ms or epoch_us"
+        ) from None
 
 
 def _future_limit() -> dt.datetime:
@@ -251,6 +266,7 @@ def ingest_events(
     given = os.fspath(path)
     path, fmt, origin = _open(path, fmt)
     mapping = mapping or EventMapping()
+    _check_ts_format(con, mapping.ts_format)
     load_id = str(uuid.uuid4()) if bad_rows == "reject" else None
     limit = {"future_limit": _future_limit()}
     rejected: dict[str, int] = {}

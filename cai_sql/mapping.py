@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, shorten
 from .tomlfiles import read_toml
 
 EVENT_FIELDS = ("customer_id", "ts", "event_type", "value", "event_id")
@@ -82,7 +82,7 @@ def event_mapping_from(values: dict, origin: str) -> EventMapping:
             if clash:
                 raise InputError(f"{origin}: extra column name(s) {', '.join(clash)} are reserved; choose other names")
         elif not isinstance(value, str) or not value:
-            raise InputError(f"{origin}: mapping key '{key}' must be a non-empty field name")
+            raise InputError(f"{origin}: mapping key '{shorten(key)}' must be a non-empty field name")
     return EventMapping(**values)
 
 
@@ -92,7 +92,7 @@ def parse_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise InputError(f"--map {pair!r}: write it as FIELD=COLUMN, e.g. --map customer_id=user_id")
+            raise InputError(f"--map {shorten(pair)!r}: write it as FIELD=COLUMN, e.g. --map customer_id=user_id")
         result[name.strip()] = value.strip()
     return result
 

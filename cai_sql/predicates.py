@@ -5,18 +5,34 @@ node by node against an allowlist: comparisons, boolean logic, arithmetic, CASE,
 and a small set of scalar functions. Statements, subqueries, table functions and file readers are
 refused by construction, so the only SQL a predicate can contribute is the syntax tree that was
 checked. The database then binds it once to confirm the columns exist and the result is boolean.
+
+sqlglot's parser is recursive, so the text is first held to a length and a nesting depth (counted on
+its tokens, before any parsing) that it parses well within Python's recursion limit.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 import duckdb
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, SqlglotError, TokenError
+from sqlglot.tokens import TokenType
 
-from .errors import CaiError
+from .errors import CaiError, shorten
+
+# sqlglot logs a warning when it falls back to parsing a statement as a Command (LOAD x): the
+# PredicateError says what is wrong, and a second line on stderr would only confuse.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+MAX_PREDICATE_CHARS = 10_000
+MAX_NESTING = 20  # brackets, function calls and CASE … END inside one another; sqlglot takes ~25 frames a level
+OPENING = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.CASE}
+CLOSING = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
+TOO_DEEP = (f"nests brackets, function calls or CASE expressions more than {MAX_NESTING} levels deep; "
+            "flatten it (drop redundant brackets, combine conditions with AND / OR)")
 
 ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
     exp.And, exp.Or, exp.Not, exp.Xor, exp.Paren,
@@ -55,25 +71,56 @@ def _describe(node: exp.Expression) -> str:
     if isinstance(node, (exp.Select, exp.Subquery, exp.Query)):
         return "a subquery"
     if isinstance(node, exp.Func):
-        return f"the function {node.sql_name() if not isinstance(node, exp.Anonymous) else node.name}()"
-    return f"'{node.sql('duckdb')[:40]}' ({type(node).__name__})"
+        return f"the function {node.sql_name() if not isinstance(node, exp.Anonymous) else shorten(node.name)}()"
+    return f"{shorten(node.sql('duckdb'), 40)!r} ({type(node).__name__})"
+
+
+def _nesting(tokens) -> int:
+    """The deepest nesting of brackets and CASE … END in a token list (cheap: no parsing)."""
+    depth = deepest = 0
+    for token in tokens:
+        if token.token_type in OPENING:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.token_type in CLOSING:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _parse(text: str, where: str) -> list[exp.Expression]:
+    """sqlglot's statements of ``text``, its errors (and a too deep text) as one PredicateError."""
+    if len(text) > MAX_PREDICATE_CHARS:
+        raise PredicateError(f"{where}: the predicate is {len(text):,} characters long; the limit is "
+                             f"{MAX_PREDICATE_CHARS:,}: write a shorter expression")
+    dialect = Dialect.get_or_raise("duckdb")
+    try:
+        tokens = dialect.tokenize(text)
+        if _nesting(tokens) > MAX_NESTING:
+            raise PredicateError(f"{where}: the predicate {TOO_DEEP}")
+        return [s for s in dialect.parser().parse(tokens, text) if s is not None]
+    except ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        detail = shorten(first.get("description", str(exc)), 200)
+        raise PredicateError(f"{where}: cannot parse {shorten(text)!r}: {detail}") from None
+    except TokenError:
+        raise PredicateError(f"{where}: cannot read {shorten(text)!r}: a quote ('…' or \"…\"), $$…$$ string or "
+                             "/* comment */ is not closed; close it (write a quote inside a string twice: 'O''Brien')") from None
+    except SqlglotError as exc:
+        raise PredicateError(f"{where}: cannot parse {shorten(text)!r}: {shorten(str(exc).splitlines()[0])}") from None
+    except RecursionError:  # a long run of NOT or unary minus nests without brackets
+        raise PredicateError(f"{where}: the predicate is nested too deeply to parse; simplify it") from None
 
 
 def parse_predicate(text: str, columns: Iterable[str], where: str) -> exp.Expression:
     """Parse and check ``text``; ``where`` names its origin (e.g. ``spec.toml: goal.any_of[0]``)."""
     if not isinstance(text, str) or not text.strip():
         raise PredicateError(f"{where}: the predicate is empty; write a boolean SQL expression")
-    try:
-        statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
-    except ParseError as exc:
-        first = exc.errors[0] if exc.errors else {}
-        detail = first.get("description", str(exc))
-        raise PredicateError(f"{where}: cannot parse {text!r}: {detail}") from None
+    statements = _parse(text, where)
     if len(statements) != 1:
-        raise PredicateError(f"{where}: {text!r} holds {len(statements)} statements; a predicate is one expression")
+        raise PredicateError(f"{where}: {shorten(text)!r} holds {len(statements)} statements; a predicate is one expression")
     tree = statements[0]
     if isinstance(tree, (exp.Query, exp.Command, exp.DDL, exp.DML)) or not isinstance(tree, exp.Condition):
-        raise PredicateError(f"{where}: {text!r} is a statement, not an expression")
+        raise PredicateError(f"{where}: {shorten(text)!r} is a statement, not an expression")
     if tree.find(exp.Query, exp.Subquery, exp.Exists) is not None:
         raise PredicateError(f"{where}: a subquery is not allowed in a predicate")
     known = {name.lower(): name for name in columns}
@@ -91,11 +138,13 @@ def parse_predicate(text: str, columns: Iterable[str], where: str) -> exp.Expres
             raise PredicateError(f"{where}: a subquery is not allowed in a predicate")
         if isinstance(node, exp.Column):
             if node.table:
-                raise PredicateError(f"{where}: write column names without a table ({node.sql('duckdb')!r})")
+                raise PredicateError(f"{where}: write column names without a table ({shorten(node.sql('duckdb'))!r})")
             if node.name.lower() not in known:
                 raise PredicateError(
-                    f"{where}: unknown column '{node.name}' (known: {', '.join(sorted(known.values()))})"
+                    f"{where}: unknown column {shorten(node.name)!r} (known: {', '.join(sorted(known.values()))})"
                 )
+    for node in tree.walk():  # comments are not part of the checked expression: none is rendered or stored
+        node.comments = None
     return tree
 
 
@@ -107,9 +156,9 @@ def check_boolean(con: duckdb.DuckDBPyConnection, tree: exp.Expression, table: s
         result_type = str(relation.types[0])
     except duckdb.Error as exc:
         detail = str(exc).strip().splitlines()[0]
-        raise PredicateError(f"{where}: {tree.sql('duckdb')!r} does not work on {table}: {detail}") from None
+        raise PredicateError(f"{where}: {shorten(tree.sql('duckdb'))!r} does not work on {table}: {shorten(detail, 300)}") from None
     if result_type != "BOOLEAN":
-        raise PredicateError(f"{where}: {tree.sql('duckdb')!r} is {result_type}, not a boolean condition")
+        raise PredicateError(f"{where}: {shorten(tree.sql('duckdb'))!r} is {result_type}, not a boolean condition")
 
 
 def qualify(tree: exp.Expression, alias: str) -> exp.Expression:

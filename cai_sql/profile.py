@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from .database import connect, table_exists
-from .errors import CaiError
+from .errors import CaiError, shorten
 from .sqlfiles import sql_text
 
 
@@ -69,7 +69,7 @@ def customer_profile(db, customer_id: str) -> CustomerProfile:
         lifetime_value = (_row_dict(con.sql(sql_text("customer_clv"), params=params))
                           if table_exists(con, "cai_latest_clv") else None)
         if not scores and not attributes and lifetime_value is None:
-            raise UnknownCustomerError(f"no customer '{customer_id}' in cai_scores or profiles; check the id "
+            raise UnknownCustomerError(f"no customer '{shorten(customer_id)}' in cai_scores or profiles; check the id "
                                        "(customer ids are case-sensitive)")
         return CustomerProfile(customer_id, attributes, scores, lifetime_value)
     finally:

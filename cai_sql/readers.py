@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from .errors import InputError
+from .errors import InputError, shorten
 from .sqlfiles import sql_text
 
 STAGE = "_cai_stage"
@@ -31,7 +31,7 @@ def detect_format(path: Path, fmt: str | None) -> str:
     """The reader for a file: the explicit ``fmt``, else its suffix (compression suffixes skipped)."""
     if fmt is not None:
         if fmt not in FORMATS:
-            raise InputError(f"{path}: unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+            raise InputError(f"{path}: unknown format '{shorten(fmt)}'; use one of {', '.join(FORMATS)}")
         return fmt
     suffixes = [s.lower() for s in path.suffixes]
     while suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
@@ -106,9 +106,18 @@ def stage_file(
             template, params = f"stage_{fmt}", {"path": str(path)}
         con.execute(sql_text(template), params)
     except duckdb.Error as exc:
-        detail = str(exc).strip().splitlines()[0]
-        raise InputError(f"{path}: cannot read it as {fmt.upper()}: {detail}") from exc
+        raise _read_error(path, fmt, exc) from exc
     return Stage(_row_number_from_rowid(), "drop_stage_table")
+
+
+def _read_error(path: Path, fmt: str, exc: duckdb.Error) -> InputError:
+    """DuckDB's first line, and the fix when the cause is text that is not UTF-8 (DuckDB says so further down)."""
+    message = str(exc).strip()
+    detail = message.splitlines()[0]
+    if "not utf-8 encoded" in message.lower() or "invalid utf-8" in message.lower():
+        return InputError(f"{path}: cannot read it as {fmt.upper()}: it is not UTF-8 text ({detail}); "
+                          "save it as UTF-8 and load it again")
+    return InputError(f"{path}: cannot read it as {fmt.upper()}: {detail}")
 
 
 def csv_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
@@ -116,6 +125,5 @@ def csv_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     try:
         rows = con.execute(sql_text("csv_header"), {"path": str(path)}).fetchall()
     except duckdb.Error as exc:
-        detail = str(exc).strip().splitlines()[0]
-        raise InputError(f"{path}: cannot read it as CSV: {detail}") from exc
+        raise _read_error(path, "csv", exc) from exc
     return [row[0] for row in rows]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from .database import table_exists
-from .errors import CaiError
+from .errors import CaiError, shorten
 from .sqlfiles import sql_text
 
 if TYPE_CHECKING:  # explain imports onnx; listing models must not
@@ -77,7 +77,7 @@ def load_model(con: duckdb.DuckDBPyConnection, model: str, version: int | None =
     rows = con.execute(sql_text("model_card"), {"model": model, "version": version}).fetchall()
     if not rows:
         known = sorted({row[0] for row in list_models(con)})
-        which = f"model '{model}'" + (f" version {version}" if version is not None else "")
+        which = f"model '{shorten(model)}'" + (f" version {version}" if version is not None else "")
         raise UnknownModelError(f"no {which} in the registry (models: {', '.join(known) or 'none'})")
     (name, ver, created, model_type, algorithm, sha, n_features, features, spec, metrics, auc, cutoffs, validation,
      model_sha) = rows[0]
@@ -105,5 +105,5 @@ def check_model(con: duckdb.DuckDBPyConnection, model: str) -> None:
     if model in known:
         return
     close = difflib.get_close_matches(model, known, n=1)
-    raise UnknownModelError(f"unknown model '{model}'" + (f"; did you mean {close[0]}?" if close else "")
+    raise UnknownModelError(f"unknown model '{shorten(model)}'" + (f"; did you mean {close[0]}?" if close else "")
                             + f" (models: {', '.join(known) or 'none yet; train one with `cai train SPEC.toml`'})")

@@ -25,6 +25,7 @@ from .macros import names as macro_names, render_query
 from .segments import refresh_run_members
 from .drift import out_of_range, record_histograms, stored_edges, stored_ranges
 from .outcomes import evaluate_runs
+from .requirements import check_model_columns, event_column_problems
 from .sqlfiles import sql_text
 from .udfs import DEFAULT_FACTORS, ScoringError
 
@@ -71,9 +72,23 @@ def _verify_run_macros(con: duckdb.DuckDBPyConnection, loaded) -> None:
     verify_macros(con, loaded.label, loaded.macros, [names["rows"], names["features_version"], *CLV_MACROS])
 
 
+def _stage_features(con: duckdb.DuckDBPyConnection, stage: str, score_date: dt.date, label: str) -> None:
+    """Run the features macro; a binder or catalog error here means the tables changed in a way
+    :func:`check_model_columns` did not foresee, so it names the model rather than the macro's inner alias."""
+    try:
+        con.execute(stage, {"score_date": score_date})
+    except (duckdb.BinderException, duckdb.CatalogException) as exc:
+        detail = str(exc).strip().splitlines()[0]
+        raise ScoringError(f"{label} cannot score the data as it is now ({detail}); restore the events and profiles "
+                           "tables as they were at training, or train the model again (`cai train SPEC.toml`)") from exc
+
+
 def _data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     if not table_exists(con, "events"):
         raise InputError("there is no events table; load events with `cai ingest FILE`")
+    if problems := event_column_problems(con, ("customer_id", "ts")):  # every model reads them; so does the query below
+        raise InputError(f"cannot score: {'; '.join(problems)}; restore the column or load the events again "
+                         "(`cai ingest FILE --replace`)")
     first_day, last_day, *_ = con.execute(sql_text("events_range"), {"now": dt.datetime.max}).fetchall()[0]
     if first_day is None:
         raise InputError("the events table is empty; load events with `cai ingest FILE`")
@@ -114,6 +129,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
     if loaded.explainer_onnx is None:
         raise ScoringError(f"{loaded.label} was registered before reason codes existed; retrain it with `cai train`")
     first_day, last_day = _data_range(con)
+    check_model_columns(con, loaded.model, loaded.version)
     score_date = as_of or last_day + dt.timedelta(days=1)
     if score_date <= first_day:
         raise InputError(f"cannot score as of {score_date}: the events start on {first_day}, so no customer has "
@@ -137,7 +153,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
                 con.execute(sql_text("mark_runs_replaced"), {"run_id": run_id, "replaced": replaced})
                 con.execute(sql_text("delete_run_scores"), {"replaced": replaced})
                 execute_each(con, "delete_run_details", {"replaced": replaced})
-            con.execute(stage, {"score_date": score_date})
+            _stage_features(con, stage, score_date, loaded.label)
             (n_scored,) = con.execute(sql_text("score_run_insert"), {**base, "factors": factors}).fetchall()[0]
             if n_scored == 0:
                 raise ScoringError(

@@ -11,6 +11,8 @@ inside the run's own transaction, so ``cai_segment_sizes`` shows the segment ove
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -21,7 +23,8 @@ from sqlglot import exp
 
 from . import defaults
 from .database import execute_each, opened, table_exists, transaction
-from .errors import CaiError, InputError
+from .errors import CaiError, InputError, shorten
+from .factors import factor_layout
 from .files import replaced_atomically
 from .ledger import ensure_ledger
 from .macros import render_create, render_query
@@ -54,7 +57,7 @@ class Segment:
 def _check_name(name: str) -> None:
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise SegmentError(
-            f"segment name {name!r} is not allowed: use 1–48 lowercase letters, digits and underscores, "
+            f"segment name {shorten(name)!r} is not allowed: use 1–48 lowercase letters, digits and underscores, "
             "starting with a letter (e.g. high_intent_gold)"
         )
 
@@ -65,8 +68,28 @@ def _check_model(con: duckdb.DuckDBPyConnection, model: str) -> None:
         known |= {row[0] for row in con.execute(sql_text("list_models")).fetchall()}
     known |= {row[0] for row in con.execute(sql_text("scored_models")).fetchall()}
     if model not in known:
-        raise SegmentError(f"unknown model '{model}' (models: {', '.join(sorted(known)) or 'none'}); "
+        raise SegmentError(f"unknown model '{shorten(model)}' (models: {', '.join(sorted(known)) or 'none'}); "
                            "train and score one first (cai train, cai score)")
+
+
+def factor_codes(con: duckdb.DuckDBPyConnection, model: str) -> set[str]:
+    """The reason codes ``model`` can give: those of its registered feature lists and those its runs led with."""
+    codes = {code for (code,) in con.execute(sql_text("model_leading_codes"), {"model": model}).fetchall()}
+    if table_exists(con, "cai_models"):
+        for (features,) in con.execute(sql_text("model_feature_lists"), {"model": model}).fetchall():
+            codes |= {factor.code for factor in factor_layout(json.loads(features)).factors}
+    return codes
+
+
+def _check_factor_code(con: duckdb.DuckDBPyConnection, model: str, code: str) -> None:
+    """A misspelt --top-factor would define a segment that never has a member: refuse it, naming close codes."""
+    codes = factor_codes(con, model)
+    if code in codes:
+        return
+    close = difflib.get_close_matches(code, sorted(codes), n=3)
+    raise SegmentError(f"{model} has no reason code '{shorten(code)}'"
+                       + (f" (did you mean {' or '.join(close)}?)" if close else "")
+                       + f"; `cai segment auto --model {model}` lists the codes its customers lead with")
 
 
 def predicate_from(where: str | None, bucket: str | None, top_factor: str | None) -> tuple[str, str]:
@@ -76,7 +99,7 @@ def predicate_from(where: str | None, bucket: str | None, top_factor: str | None
         raise SegmentError("define a segment with exactly one of --where PREDICATE, --bucket BUCKET or --top-factor CODE")
     if bucket is not None:
         if bucket not in BUCKETS:
-            raise SegmentError(f"unknown bucket {bucket!r}; use low, medium or high")
+            raise SegmentError(f"unknown bucket {shorten(bucket)!r}; use low, medium or high")
         return exp.column("bucket").eq(exp.Literal.string(bucket)).sql("duckdb"), "bucket"
     if top_factor is not None:
         return exp.column("top_factor").eq(exp.Literal.string(top_factor)).sql("duckdb"), "top_factor"
@@ -88,6 +111,7 @@ def _checked_predicate(con: duckdb.DuckDBPyConnection, name: str, text: str) -> 
     where = f"segment {name}: --where"
     tree = parse_predicate(text, columns, where)
     check_boolean(con, tree, ROWS_VIEW, where)
+    parse_predicate(tree.sql("duckdb"), columns, where)  # the stored text must parse again at every later run
     return tree
 
 
@@ -105,6 +129,8 @@ def create_segment(db, name: str, model: str, where: str | None = None, *, bucke
         text, kind = predicate_from(where, bucket, top_factor)
         ensure_ledger(con)
         _check_model(con, model)
+        if top_factor is not None:
+            _check_factor_code(con, model, top_factor)
         if con.execute(sql_text("list_segments"), {"segment": name}).fetchall():
             raise SegmentError(f"segment '{name}' already exists; drop it first (cai segment drop {name}) or pick another name")
         tree = _checked_predicate(con, name, text)
@@ -144,7 +170,7 @@ def segment_info(db, name: str) -> Segment:
         rows = (con.execute(sql_text("list_segments"), {"segment": name}).fetchall()
                 if table_exists(con, "cai_segments") else [])
         if not rows:
-            raise SegmentError(f"there is no segment '{name}' (see `cai segment list`)")
+            raise SegmentError(f"there is no segment '{shorten(name)}' (see `cai segment list`)")
         segment, model, kind, predicate, view_name, _created, _run, _date, members, _share = rows[0]
         runs = len(size_history(con, name))
         return Segment(segment, model, predicate, kind, view_name, runs, members)
@@ -208,7 +234,7 @@ def create_auto_segments(db, model: str) -> list[Segment]:
 def export_segment(db, name: str, out: str | os.PathLike, fmt: str = "csv", run_id: int | None = None) -> tuple[Path, int]:
     """Write a segment's members (latest run by default) to CSV or Parquet, atomically; returns (path, rows)."""
     if fmt not in EXPORT_FORMATS:
-        raise SegmentError(f"unknown export format {fmt!r}; use csv or parquet")
+        raise SegmentError(f"unknown export format {shorten(fmt)!r}; use csv or parquet")
     target = Path(out).expanduser()
     if not target.parent.resolve().is_dir():
         raise InputError(f"cannot write {target}: directory {target.parent} does not exist")

@@ -27,6 +27,8 @@ def summarize(con: duckdb.DuckDBPyConnection) -> EventsSummary:
     if not table_exists(con, "events"):
         raise CaiError("the database has no events table yet; load events with `cai ingest FILE` or run `cai demo`")
     customers, events, first, last, types = con.execute(sql_text("events_summary")).fetchall()[0]
+    if not events:
+        raise CaiError("the events table is empty; load events with `cai ingest FILE`")
     by_type = con.execute(sql_text("events_by_type")).fetchall()
     profiles = con.table("profiles").aggregate("count(*)").fetchall()[0][0] if table_exists(con, "profiles") else None
     return EventsSummary(customers, events, first, last, types, by_type, profiles)

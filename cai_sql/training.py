@@ -35,7 +35,7 @@ from sklearn.preprocessing import StandardScaler
 from . import defaults, udfs
 from .database import connect, table_exists, transaction, use_utc
 from .drift import bin_edges, value_ranges
-from .errors import CaiError, InputError
+from .errors import CaiError, InputError, shorten
 from .explain import ExplainerError, LinearTerms, build_explainer
 from .export import ExportError, export
 from .integrity import parity_rows, seal
@@ -217,6 +217,15 @@ def _temporary_clv_macros(con):
             drop = sqlglot.parse_one(sql_text("drop_temp_macro"), read=DIALECT)
             drop.find(exp.Table).set("this", exp.to_identifier(name))
             con.execute(drop.sql(DIALECT, comments=False))
+
+
+def _eligibility(spec: PredictionSpec) -> str:
+    """The spec's eligibility settings as the user wrote them, for a message."""
+    parts = ['active_days = "all"' if spec.all_history_eligible else f"active_days = {spec.active_days}"]
+    for key, conditions in (("events", spec.eligibility_events), ("profiles", spec.eligibility_profiles)):
+        if conditions:
+            parts.append(f"{key} = [{', '.join(repr(shorten(c)) for c in conditions)}]")
+    return ", ".join(parts)
 
 
 def _snapshots(con, spec: PredictionSpec, parsed: ParsedPredicates, features: list[Feature], cutoffs: list[dt.date],
@@ -408,7 +417,8 @@ def fit_as_of(con, spec: PredictionSpec, *, now: dt.datetime, reporter: Reporter
     positives, negatives = int(y_train.sum()), int((1 - y_train).sum())
     if positives + negatives == 0:
         raise TrainingError(f"{spec.source}: no customer is eligible at any training cutoff "
-                            f"({', '.join(map(str, train_cutoffs))}); widen the eligibility (e.g. active_days = \"all\")")
+                            f"({', '.join(map(str, train_cutoffs))}) under [eligibility] {_eligibility(spec)}; widen it "
+                            "(a larger active_days, or \"all\"; looser events / profiles conditions)")
     if positives == 0 or negatives == 0:
         only = "positive" if negatives == 0 else "negative"
         raise TrainingError(

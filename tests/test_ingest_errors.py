@@ -200,3 +200,28 @@ def test_error_mode_writes_no_rejects_table(loaded, write):
     with pytest.raises(InputError):
         cai_sql.ingest(loaded, write("bad.csv", "customer_id,ts,event_type\na,never,e\nb,2026-01-01,e\n"))
     assert rows(loaded, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cai_ingest_rejects'") == [(0,)]
+
+
+@pytest.mark.parametrize("ts_format", ["%r", "%Y-%m-%d %Q", "%d/%m/%Y %"])
+def test_an_unknown_ts_format_is_refused_before_reading(loaded, write, ts_format):
+    path = write("good.csv", GOOD)
+    assert_refused(loaded, r"^--ts-format \(ts_format\) '.*' is not a timestamp format DuckDB knows \(.*\); write it with "
+                           r"strptime codes", path, mapping=EventMapping(ts_format=ts_format))
+
+
+def test_mapping_files_with_a_byte_order_mark_or_not_in_utf8(tmp_path):
+    path = tmp_path / "mapping.toml"
+    path.write_bytes(b"\xef\xbb\xbf[events]\ncustomer_id = 'user'\n")
+    assert load_mapping_file(path)[0].customer_id == "user"
+    path.write_bytes("[events]\ncustomer_id = 'usér'\n".encode("cp1252"))
+    with pytest.raises(InputError, match=r"mapping file .* is not UTF-8 text \(byte 26 is 0xe9\); save it as UTF-8"):
+        load_mapping_file(path)
+
+
+def test_data_files_not_in_utf8_say_so_and_a_bom_is_fine(loaded, tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("customer_id,ts,event_type\ncafé,2026-01-01,e\n".encode("latin-1"))
+    assert_refused(loaded, r"latin.csv: cannot read it as CSV: it is not UTF-8 text \(.*\); save it as UTF-8", latin)
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbfcustomer_id,ts,event_type\nz,2026-01-01,e\n")
+    assert cai_sql.ingest(loaded, bom).rows_written == 1

@@ -6,7 +6,7 @@ from importlib import resources
 
 import pytest
 
-from cai_sql.predicates import PredicateError, parse_predicate
+from cai_sql.predicates import MAX_NESTING, MAX_PREDICATE_CHARS, PredicateError, parse_predicate
 from cai_sql.spec import SpecError, load_spec, spec_from_dict
 
 EVENT_COLUMNS = ["customer_id", "ts", "event_type", "value", "event_id"]
@@ -70,6 +70,15 @@ def test_custom_events_are_checked():
     ("now() > ts", r"the function now\(\) is not allowed"),
     ("", r"the predicate is empty"),
     ("value >", r"cannot parse"),
+    ("'; ATTACH '/tmp/x.duckdb' AS x; --", r"cannot read .*a quote .* is not closed"),
+    ('"value > 1', r"is not closed"),
+    ("value > 1 /* open", r"is not closed"),
+    ("value = $$abc", r"is not closed"),
+    ("(" * 3000 + "1=1" + ")" * 3000, rf"more than {MAX_NESTING} levels deep"),
+    ("lower(" * 30 + "event_type" + ")" * 30 + " = 'a'", r"more than \d+ levels deep"),
+    ("CASE WHEN " * 30 + "true" + " THEN true END" * 30, r"more than \d+ levels deep"),
+    ("NOT " * 2000 + "true", r"nested too deeply to parse"),
+    ("value = 1 OR " * 1000 + "true", r"is 13,004 characters long; the limit is 10,000"),
 ])
 def test_unsafe_or_invalid_predicates(text, match):
     with pytest.raises(PredicateError, match=match):
@@ -85,6 +94,19 @@ def test_unsafe_or_invalid_predicates(text, match):
 ])
 def test_ordinary_predicates_are_accepted(text):
     parse_predicate(text, EVENT_COLUMNS, "x")
+
+
+def test_the_limits_leave_room_for_ordinary_predicates():
+    parse_predicate("(" * MAX_NESTING + "value > 1" + ")" * MAX_NESTING, EVENT_COLUMNS, "x")
+    in_list = "value IN (" + ", ".join(str(n) for n in range(1500)) + ")"
+    assert len(in_list) < MAX_PREDICATE_CHARS
+    parse_predicate(in_list, EVENT_COLUMNS, "x")
+
+
+def test_long_input_is_echoed_shortened():
+    with pytest.raises(PredicateError) as caught:
+        parse_predicate("'" + "x" * 5000, EVENT_COLUMNS, "x")
+    assert len(str(caught.value)) < 300 and "(5,001 characters)" in str(caught.value)
 
 
 def test_casts_to_extension_types_are_refused():
@@ -103,3 +125,23 @@ def test_renamed_functions_and_column_case(text):
 def test_active_days_cannot_exceed_the_lookback():
     with pytest.raises(SpecError, match=r"eligibility.active_days: 60 exceeds lookback_days \(14\)"):
         spec_from_dict({"name": "m", "lookback_days": 14, "goal": {"any_of": ["true"]}, "eligibility": {"active_days": 60}})
+
+
+def test_a_utf8_byte_order_mark_is_skipped(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbfname = \"m\"\n[goal]\nany_of = [\"true\"]\n")
+    assert load_spec(path).name == "m"
+
+
+def test_a_file_that_is_not_utf8_is_named_with_the_byte(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes("name = \"m\"\n# café\n".encode("latin-1"))
+    with pytest.raises(SpecError, match=rf"^spec file {path} is not UTF-8 text \(byte 16 is 0xe9\); save it as UTF-8"):
+        load_spec(path)
+    with pytest.raises(SpecError, match=r"cannot read spec file .*: Is a directory"):
+        load_spec(tmp_path)
+
+
+def test_comments_are_not_kept_in_the_checked_expression():
+    tree = parse_predicate("value > 1 -- a */ ; DROP TABLE events; /*", EVENT_COLUMNS, "x")
+    assert tree.sql("duckdb") == "value > 1"

@@ -25,7 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..database import DatabaseBusyError
-from ..errors import CaiError
+from ..errors import CaiError, shorten
 from ..segments import EXPORT_FORMATS, SegmentError, create_segment, export_segment
 from . import pages
 from .access import DatabaseAccess
@@ -90,7 +90,7 @@ def _int_param(request: Request, name: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise HTTPException(404, f"'{value}' is not a run id ({name} must be a whole number, see the run history).") from None
+        raise HTTPException(404, f"'{shorten(value)}' is not a run id ({name} must be a whole number, see the run history).") from None
 
 
 def create_app(db: str | Path, *, allowed_hosts: list[str] | None = None) -> Starlette:
@@ -154,7 +154,7 @@ def create_app(db: str | Path, *, allowed_hosts: list[str] | None = None) -> Sta
     def export(request: Request):
         name, fmt = request.path_params["name"], request.path_params["fmt"]
         if fmt not in EXPORT_FORMATS:
-            raise HTTPException(404, f"There is no .{fmt} export; use .csv or .parquet.")
+            raise HTTPException(404, f"There is no .{shorten(fmt)} export; use .csv or .parquet.")
         run = _int_param(request, "run")
         directory = tempfile.TemporaryDirectory(prefix="cai-export-")
         target = Path(directory.name) / f"{name}.{fmt}"

@@ -13,7 +13,7 @@ import json
 import duckdb
 
 from ..database import table_exists
-from ..errors import CaiError
+from ..errors import CaiError, shorten
 from ..profile import UnknownCustomerError, customer_profile
 from ..sqlfiles import sql_text
 
@@ -64,7 +64,7 @@ def _model_or_404(con: duckdb.DuckDBPyConnection, model: str) -> dict:
     found = records(con, "dash_model", {"model": model}) if table_exists(con, "cai_models") else []
     if not found:
         known = sorted({m["model"] for m in records(con, "list_models")}) if table_exists(con, "cai_models") else []
-        raise NotFound(f"There is no model '{model}'. Models in this database: {', '.join(known) or 'none'} "
+        raise NotFound(f"There is no model '{shorten(model)}'. Models in this database: {', '.join(known) or 'none'} "
                        "(train one with `cai train SPEC.toml`).")
     card = found[0]
     card["metrics"] = json.loads(card["metrics"] or "{}")
@@ -103,7 +103,7 @@ def factor_page(con: duckdb.DuckDBPyConnection, model: str, code: str) -> dict:
     run = _latest_run(con, model)
     rows = records(con, "dash_factors", {"model": model, "run": run, "code": code}) if run is not None else []
     if not rows:
-        raise NotFound(f"Reason code '{code}' is not among the top 10 factors of any bucket in {model}'s latest run; "
+        raise NotFound(f"Reason code '{shorten(code)}' is not among the top 10 factors of any bucket in {model}'s latest run; "
                        f"see the factor table on the model page.")
     return {"model": card, "code": code, "description": _factor_title(rows), "rows": rows}
 
@@ -138,7 +138,7 @@ def trends_page(con: duckdb.DuckDBPyConnection, model: str, *, run_a: int | None
     """Across runs: bucket trend, a bucket's cohort over time, flow and overlap between two runs, drift."""
     card = _model_or_404(con, model)
     if bucket not in BUCKETS:
-        raise NotFound(f"There is no bucket '{bucket}'; buckets are high, medium and low.")
+        raise NotFound(f"There is no bucket '{shorten(bucket)}'; buckets are high, medium and low.")
     runs = _successful_runs(con, model) if _has_ledger(con) else []
     for run in (run_a, run_b, cohort_run):
         _check_run(runs, model, run)
@@ -175,7 +175,7 @@ def segment_page(con: duckdb.DuckDBPyConnection, name: str) -> dict:
     """One segment: its definition, size over runs and export links."""
     found = records(con, "list_segments", {"segment": name}) if _has_ledger(con) else []
     if not found:
-        raise NotFound(f"There is no segment '{name}'. See the segment list for the ones that exist.")
+        raise NotFound(f"There is no segment '{shorten(name)}'. See the segment list for the ones that exist.")
     return {"segment": found[0], "sizes": records(con, "dash_segment_sizes", {"segment": name})}
 
 
