@@ -68,6 +68,14 @@ def _plain(value):
     raise TypeError(f"cannot hash {type(value).__name__}")
 
 
+def _without_timings(metrics):
+    """The metrics minus how long the model search took: a timing changes from run to run and sets no score, so
+    leaving it in would give the same data and spec a different ``model_sha256`` on every training."""
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("model_search"), dict):
+        return metrics
+    return {**metrics, "model_search": {k: v for k, v in metrics["model_search"].items() if k != "seconds"}}
+
+
 def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
@@ -89,7 +97,7 @@ def part_hashes(row: Mapping) -> dict[str, str]:
         "score_scale": _sha(_canonical(floats)),
         "macros": _sha(_canonical(_json(row["macros"]))),
         "probe": _sha(_canonical(_json(row["probe"]))),
-        "metrics": _sha(_canonical(_json(row["metrics"]))),
+        "metrics": _sha(_canonical(_without_timings(_json(row["metrics"])))),
         "identity": _sha(_canonical([row["model"], row["version"], row["model_type"], row["algorithm"],
                                      row["n_features"], list(row["training_cutoffs"]), row["validation_cutoff"]])),
     }

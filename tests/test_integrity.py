@@ -152,3 +152,14 @@ def test_a_runs_scores_come_from_the_registered_verified_bytes(icon, version):
     got = dict(rows(icon, "SELECT customer_id, probability FROM cai_scores WHERE run_id = $r", {"r": run.run_id}))
     assert len(got) == len(features)
     assert np.max(np.abs(np.array([got[c] for c, _ in features]) - expected)) < 1e-6
+
+
+def test_the_model_search_timing_is_not_hashed_so_the_same_training_gives_the_same_hash(icon):
+    """Training twice on the same data gives the same model_sha256: only how long the search took differs."""
+    row = integrity.read_row(icon, MODEL, 1)
+    metrics = json.loads(row["metrics"]) if isinstance(row["metrics"], str) else dict(row["metrics"])
+    assert "seconds" in metrics["model_search"]
+    slower = {**row, "metrics": {**metrics, "model_search": {**metrics["model_search"], "seconds": 999.0}}}
+    assert integrity.part_hashes(slower) == integrity.part_hashes(row)
+    other = {**row, "metrics": {**metrics, "model_search": {**metrics["model_search"], "fit_rows": -1}}}
+    assert integrity.part_hashes(other)["metrics"] != integrity.part_hashes(row)["metrics"]
