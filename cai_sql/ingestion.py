@@ -437,21 +437,22 @@ def ingest(
     ``bad_rows``: ``"error"`` refuses a file with any bad row; ``"reject"`` loads the good rows and
     keeps the bad ones in ``cai_ingest_rejects``.
     """
-    from .database import connect  # local: keeps the module's import graph one-directional
+    from .database import connect, removed_if_failed  # local: keeps the module's import graph one-directional
 
     _check_bad_rows(bad_rows)
-    con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
-    try:
-        if profiles:
-            if mapping is not None and not isinstance(mapping, ProfileMapping):
-                raise InputError("profiles take a ProfileMapping (which column is the customer id)")
-            return ingest_profiles(con, path, mapping=mapping, fmt=fmt, replace=replace, bad_rows=bad_rows)
-        if mapping is not None and not isinstance(mapping, EventMapping):
-            raise InputError("events take an EventMapping")
-        return ingest_events(
-            con, path, mapping=mapping, fmt=fmt, xdm=xdm, identity_namespace=identity_namespace,
-            dedupe=dedupe, replace=replace, bad_rows=bad_rows,
-        )
-    finally:
-        if con is not db:
-            con.close()
+    with removed_if_failed(db):  # a failed first ingest leaves no empty database file behind
+        con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
+        try:
+            if profiles:
+                if mapping is not None and not isinstance(mapping, ProfileMapping):
+                    raise InputError("profiles take a ProfileMapping (which column is the customer id)")
+                return ingest_profiles(con, path, mapping=mapping, fmt=fmt, replace=replace, bad_rows=bad_rows)
+            if mapping is not None and not isinstance(mapping, EventMapping):
+                raise InputError("events take an EventMapping")
+            return ingest_events(
+                con, path, mapping=mapping, fmt=fmt, xdm=xdm, identity_namespace=identity_namespace,
+                dedupe=dedupe, replace=replace, bad_rows=bad_rows,
+            )
+        finally:
+            if con is not db:
+                con.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 
@@ -10,7 +11,7 @@ import cai_sql
 import cai_sql.ingestion as ingest_module
 from cai_sql import EventMapping, InputError, ProfileMapping, load_mapping_file
 
-from .conftest import rows
+from .conftest import rows, run_cai
 
 GOOD = "customer_id,ts,event_type,value\na,2026-01-01 10:00:00,e,1\nb,2026-01-02 10:00:00,e,2\n"
 
@@ -200,3 +201,36 @@ def test_error_mode_writes_no_rejects_table(loaded, write):
     with pytest.raises(InputError):
         cai_sql.ingest(loaded, write("bad.csv", "customer_id,ts,event_type\na,never,e\nb,2026-01-01,e\n"))
     assert rows(loaded, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cai_ingest_rejects'") == [(0,)]
+
+
+def test_a_failed_first_ingest_leaves_no_database_file(tmp_path, write):
+    """`cai ingest bad.csv --db new.duckdb` used to leave an empty new.duckdb (and .wal) behind."""
+    bad = write("bad.csv", "customer_id,ts,event_type\n,2026-01-01,e\n")
+    result = run_cai("ingest", "bad.csv", "--db", "new.duckdb", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("Error: bad.csv: customer_id is NULL or empty")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+    with pytest.raises(InputError):
+        cai_sql.ingest(tmp_path / "new.duckdb", bad, profiles=True, mapping=ProfileMapping("missing"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_an_interrupted_first_ingest_leaves_no_database_file(tmp_path, write, monkeypatch):
+    def interrupted(con, *args, **kwargs):
+        con.execute("CREATE TABLE events AS SELECT 1 AS x")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest_module, "ingest_events", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cai_sql.ingest(tmp_path / "new.duckdb", write("good.csv", GOOD))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv"]
+
+
+def test_a_failed_ingest_into_an_existing_database_leaves_it_unchanged(tmp_path, write):
+    write("good.csv", GOOD)
+    write("bad.csv", "customer_id,ts,event_type\n,2026-01-01,e\n")
+    assert run_cai("ingest", "good.csv", "--db", "shop.duckdb", cwd=tmp_path).returncode == 0
+    before = hashlib.sha256((tmp_path / "shop.duckdb").read_bytes()).hexdigest()
+    result = run_cai("ingest", "bad.csv", "--db", "shop.duckdb", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert hashlib.sha256((tmp_path / "shop.duckdb").read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "good.csv", "shop.duckdb"]
