@@ -348,13 +348,16 @@ def fit_as_of(con, spec: PredictionSpec, *, now: dt.datetime, reporter: Reporter
     ``test_cutoff`` adds rows with role 'test' at that date (a backtest's scoring date)."""
     use_utc(con)
     parsed = ParsedPredicates(**check_against_database(spec, con))
-    first_day, last_day, n_future, first_future, n_null, data_last = con.execute(
+    first_day, last_day, n_future, first_future, n_null, data_last, n_events = con.execute(
         sql_text("training_range"), {"before": as_of, "now": now}).fetchall()[0]
-    if data_last is None:
+    if not n_events:
         raise InputError("the events table is empty; load events with `cai ingest FILE`")
     if as_of is not None:
         if first_day is None:
             raise InputError(f"--as-of {as_of} is before the data: no event is dated before it; pick a later date")
+        if data_last is None:
+            raise InputError(f"every event is dated after now ({now:%Y-%m-%d %H:%M} UTC); fix their timestamps and load "
+                             "them again")
         if as_of > data_last + dt.timedelta(days=1):
             raise InputError(f"--as-of {as_of} is after the data (the last event is on {data_last}); pick a date up to "
                              f"{data_last + dt.timedelta(days=1)}")
