@@ -234,3 +234,15 @@ def test_a_failed_ingest_into_an_existing_database_leaves_it_unchanged(tmp_path,
     assert result.returncode == 1 and result.stderr.count("\n") == 1
     assert hashlib.sha256((tmp_path / "shop.duckdb").read_bytes()).hexdigest() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "good.csv", "shop.duckdb"]
+
+
+def test_cli_refuses_an_event_dated_2999_with_one_error_line(tmp_path, write):
+    """The repro of issue 18: `cai ingest` of a 2999-01-01 event used to exit 0 (and score and fit as of 2999)."""
+    write("late.csv", "customer_id,ts,event_type\na,2026-01-01,e\nb,2999-01-01,e\n")
+    result = run_cai("ingest", "late.csv", "--db", "shop.duckdb", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.splitlines() == [
+        "Error: late.csv: ts is in the future in 1 of 2 rows (first: row 2, '2999-01-01'); events may be at most 1 day "
+        "ahead of now (UTC); to load the other rows and keep these in cai_ingest_rejects, pass --bad-rows reject"]
+    assert not (tmp_path / "shop.duckdb").exists()
+    kept = run_cai("ingest", "late.csv", "--db", "shop.duckdb", "--bad-rows", "reject", cwd=tmp_path)
+    assert kept.returncode == 0 and "1 row rejected (future_timestamp: 1)" in kept.stdout, kept.stderr
