@@ -335,6 +335,8 @@ def test_future_events_are_ignored_and_dates_long_after_the_data_refused(tmp_pat
     with pytest.raises(ClvError, match=rf"--as-of {latest + dt.timedelta(days=1)} is long after the data \(the last "
                                        rf"event is on {last};.*pick a date up to {latest} \(365 days after"):
         cai_sql.fit_clv(con, as_of=latest + dt.timedelta(days=1))
+    with pytest.raises(ClvError, match=r"--as-of 2999-01-01 is long after the data"):
+        cai_sql.score_clv(con, as_of=dt.date(2999, 1, 1))
     con.close()
     typo = run_cai("clv", "fit", "--as-of", "2999-01-01", "--db", str(db), cwd=tmp_path)
     assert typo.returncode == 1 and typo.stderr.strip().splitlines() == [
