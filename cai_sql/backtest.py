@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
+from .clock import future_limit
 from .database import connect, table_exists, transaction
 from .errors import InputError
 from .metrics import auc, deciles
@@ -65,7 +66,7 @@ def _check_dates(con, spec: PredictionSpec, dates: list[dt.date]) -> None:
         raise InputError("give at least one backtest date with --at YYYY-MM-DD")
     if not table_exists(con, "events"):
         raise InputError("there is no events table; load events with `cai ingest FILE`")
-    last = con.execute(sql_text("clv_last_event_day")).fetchall()[0][0]
+    last = con.execute(sql_text("clv_last_event_day"), {"now": future_limit()}).fetchall()[0][0]
     if last is None:
         raise InputError("the events table is empty; load events with `cai ingest FILE`")
     window = spec.goal.window_days

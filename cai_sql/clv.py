@@ -29,6 +29,7 @@ from sqlglot import exp
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, hyp2f1
 
+from .clock import AS_OF_GRACE, future_limit
 from .database import opened, table_exists, transaction
 from .defaults import CLV_DISCOUNT_RATE, CLV_PURCHASE, CLV_UNIT, CLV_UNITS, CLV_VALUE
 from .errors import CaiError, shorten
@@ -353,13 +354,25 @@ def _number(value) -> float | None:
         return None
 
 
-def _default_as_of(con) -> dt.date:
+def _as_of_date(con, as_of: dt.date | None) -> dt.date:
+    """``as_of``, or the day after the last event (events dated after now + the tolerance are ignored).
+
+    A date more than ``AS_OF_GRACE`` (a year) after that is refused, for fits and scores: the days
+    after the data count as days without purchases, so a date that far past the data is a typo (2062
+    for 2026, 2999).
+    """
     if not table_exists(con, "events"):
         raise ClvError("the database has no events table; load events with `cai ingest FILE` first")
-    last = con.execute(sql_text("clv_last_event_day")).fetchall()[0][0]
+    last = con.execute(sql_text("clv_last_event_day"), {"now": future_limit()}).fetchall()[0][0]
     if last is None:
-        raise ClvError("the events table is empty; load events with `cai ingest FILE` first")
-    return last + dt.timedelta(days=1)
+        raise ClvError("the events table has no events up to now; load events with `cai ingest FILE` first")
+    default = last + dt.timedelta(days=1)
+    latest = default + AS_OF_GRACE
+    if as_of is not None and as_of > latest:
+        raise ClvError(f"--as-of {as_of} is long after the data (the last event is on {last}; the days after it count "
+                       f"as days without purchases); pick a date up to {latest} ({AS_OF_GRACE.days} days after the "
+                       "day after the last event), or load the newer events first")
+    return as_of or default
 
 
 def fit_clv(db, *, as_of: dt.date | None = None, purchase: str = DEFAULT_PURCHASE, value: str = DEFAULT_VALUE,
@@ -369,7 +382,7 @@ def fit_clv(db, *, as_of: dt.date | None = None, purchase: str = DEFAULT_PURCHAS
     with opened(db) as con:
         started = time.perf_counter()
         unit_days = _check_unit(unit)
-        as_of = as_of or _default_as_of(con)
+        as_of = _as_of_date(con, as_of)
         predicate = _stage_summary(con, as_of, purchase, value, unit_days)
         counts = con.execute(sql_text("clv_summary_counts")).fetchall()[0]
         customers, repeat_customers, spend_customers, excluded_days, excluded_customers = (int(v or 0) for v in counts)
@@ -439,7 +452,7 @@ def score_clv(db, *, fit_id: int | None = None, as_of: dt.date | None = None, ho
         if rate is None or not 0 <= rate < 10:
             raise ClvError(f"the discount rate is a yearly rate such as 0.1 for 10% and must be in [0, 10) (got {discount_rate!r})")
         discount_rate = rate
-        as_of = as_of or fit.as_of
+        as_of = _as_of_date(con, as_of) if as_of is not None else fit.as_of
         if as_of < fit.as_of:
             raise ClvError(f"cannot score as of {as_of}: fit {fit.fit_id} was fitted on data up to {fit.as_of}; "
                            "score as of that date or later, or fit again with an earlier --as-of")

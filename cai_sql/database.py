@@ -148,6 +148,26 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     return con
 
 
+@contextlib.contextmanager
+def removed_if_failed(db) -> Iterator[None]:
+    """A database file the block creates is removed, with its .wal, if the block fails or is interrupted.
+
+    A first ``cai ingest`` into a typo'd or new path that fails validation must not leave an empty
+    database behind (the next command would find it and report "no events table" instead). The
+    block must close its connections before it ends.
+    """
+    new = (None if isinstance(db, duckdb.DuckDBPyConnection) or db is None or str(db) == ":memory:"
+           or Path(db).expanduser().exists() else Path(db).expanduser())
+    try:
+        yield
+    except BaseException:
+        if new is not None:
+            for path in (new, Path(f"{new}.wal")):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        raise
+
+
 def interrupt_queries() -> None:
     """Interrupt the running query of every connection connect() opened (safe from any thread)."""
     for con in list(_OPEN):

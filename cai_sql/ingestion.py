@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from . import defaults
 from .canonical import mapped_select
+from .clock import FUTURE_TOLERANCE, describe_tolerance, future_limit  # noqa: F401  (FUTURE_TOLERANCE: public here too)
 from .database import ensure_events_table, table_exists, transaction, use_utc
 from .errors import InputError, shorten
 from .mapping import EPOCH_UNITS, EventMapping, ProfileMapping
@@ -34,9 +35,6 @@ from .xdm import DEFAULT_NAMESPACE, looks_like_xdm, xdm_select
 
 
 BAD_ROWS = defaults.BAD_ROWS
-# A timestamp later than now (UTC) plus this tolerance is a bad row (`future_timestamp`): clocks and
-# time zones of a source may be off by hours, an event a day ahead is a broken one.
-FUTURE_TOLERANCE = dt.timedelta(days=1)
 # The checks a row can fail, in the order they are tested (a row's `reason` is the first it fails).
 REJECT_REASONS = (
     "missing_customer_id", "missing_timestamp", "bad_timestamp", "future_timestamp", "missing_event_type", "bad_value",
@@ -62,11 +60,6 @@ def _check_ts_format(con: duckdb.DuckDBPyConnection, ts_format: str | None) -> N
             "write it with strptime codes, e.g. '%Y-%m-%d %H:%M:%S' or '%d/%m/%Y %H:%M' (write a literal % as %%), "
             "or give epoch_s, epoch_ms or epoch_us"
         ) from None
-
-
-def _future_limit() -> dt.datetime:
-    """The latest acceptable event time, naive UTC like ``events.ts``."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + FUTURE_TOLERANCE
 
 
 def _plural(n: int, word: str) -> str:
@@ -135,7 +128,7 @@ def _problem_messages(row: dict) -> list[str]:
     if row["n_future_ts"]:
         problems.append(
             f"ts is in the future in {row['n_future_ts']:,} of {n:,} rows (first: row {row['first_future_ts']}, "
-            f"{row['example_future_ts']!r}); events may be at most {_describe_tolerance()} ahead of now (UTC)"
+            f"{row['example_future_ts']!r}); events may be at most {describe_tolerance()} ahead of now (UTC)"
         )
     if row["n_bad_type"]:
         problems.append(f"event_type is NULL or empty in {row['n_bad_type']:,} of {n:,} rows (first: row {row['first_bad_type']})")
@@ -145,11 +138,6 @@ def _problem_messages(row: dict) -> list[str]:
             f"{row['example_bad_value']!r})"
         )
     return problems
-
-
-def _describe_tolerance() -> str:
-    hours = FUTURE_TOLERANCE.total_seconds() / 3600
-    return _plural(int(hours // 24), "day") if hours % 24 == 0 else _plural(int(hours), "hour")
 
 
 def _fetch_dict(con: duckdb.DuckDBPyConnection, template: str, params: dict | None = None) -> dict:
@@ -268,7 +256,7 @@ def ingest_events(
     mapping = mapping or EventMapping()
     _check_ts_format(con, mapping.ts_format)
     load_id = str(uuid.uuid4()) if bad_rows == "reject" else None
-    limit = {"future_limit": _future_limit()}
+    limit = {"future_limit": future_limit()}
     rejected: dict[str, int] = {}
     use_utc(con)
     with transaction(con):
@@ -453,21 +441,22 @@ def ingest(
     ``bad_rows``: ``"error"`` refuses a file with any bad row; ``"reject"`` loads the good rows and
     keeps the bad ones in ``cai_ingest_rejects``.
     """
-    from .database import connect  # local: keeps the module's import graph one-directional
+    from .database import connect, removed_if_failed  # local: keeps the module's import graph one-directional
 
     _check_bad_rows(bad_rows)
-    con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
-    try:
-        if profiles:
-            if mapping is not None and not isinstance(mapping, ProfileMapping):
-                raise InputError("profiles take a ProfileMapping (which column is the customer id)")
-            return ingest_profiles(con, path, mapping=mapping, fmt=fmt, replace=replace, bad_rows=bad_rows)
-        if mapping is not None and not isinstance(mapping, EventMapping):
-            raise InputError("events take an EventMapping")
-        return ingest_events(
-            con, path, mapping=mapping, fmt=fmt, xdm=xdm, identity_namespace=identity_namespace,
-            dedupe=dedupe, replace=replace, bad_rows=bad_rows,
-        )
-    finally:
-        if con is not db:
-            con.close()
+    with removed_if_failed(db):  # a failed first ingest leaves no empty database file behind
+        con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
+        try:
+            if profiles:
+                if mapping is not None and not isinstance(mapping, ProfileMapping):
+                    raise InputError("profiles take a ProfileMapping (which column is the customer id)")
+                return ingest_profiles(con, path, mapping=mapping, fmt=fmt, replace=replace, bad_rows=bad_rows)
+            if mapping is not None and not isinstance(mapping, EventMapping):
+                raise InputError("events take an EventMapping")
+            return ingest_events(
+                con, path, mapping=mapping, fmt=fmt, xdm=xdm, identity_namespace=identity_namespace,
+                dedupe=dedupe, replace=replace, bad_rows=bad_rows,
+            )
+        finally:
+            if con is not db:
+                con.close()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from .clock import future_limit
 from .database import connect, table_exists, transaction, use_utc
 from .ledger import ensure_ledger
 from .macros import names as macro_names, render_query
@@ -36,7 +37,7 @@ def evaluate_runs(db, model: str | None = None) -> list[Evaluation]:
         if not (table_exists(con, "cai_models") and table_exists(con, "events") and table_exists(con, "cai_runs")):
             return []
         ensure_ledger(con)
-        last_day = con.execute(sql_text("events_range"), {"now": dt.datetime.max}).fetchall()[0][1]
+        last_day = con.execute(sql_text("events_range"), {"now": future_limit()}).fetchall()[0][1]
         if last_day is None:
             return []
         done = []

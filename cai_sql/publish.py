@@ -7,6 +7,8 @@ the target, in the storage version BI clients read, marks it read-only and renam
 target. A reader that has the old copy open keeps reading it (a rename swaps the name, not the open
 file); the next open gets the new one; no one sees a half-written file.
 
+A publish killed mid-copy leaves its temporary file behind; the next one removes it (see ``temporaries``).
+
 Why not checkpoint + copy the file: a file copy keeps the live file's storage version (2.0's for
 files created before the setting existed, which older clients cannot open) and its free blocks,
 and it is only consistent while no one writes; ``COPY FROM DATABASE`` has none of those problems
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from .database import opened, storage_setting, transaction
 from .errors import CaiError
 from .sqlfiles import sql_text
 from .sqltree import DIALECT, ident
+from .temporaries import claimed_temporary, remove_stale_temporaries
 
 READ_ONLY_MODE = 0o444
 
@@ -40,10 +42,15 @@ class PublishResult:
     published_at: dt.datetime
     size_bytes: int
     seconds: float
+    removed: tuple[Path, ...] = ()  # temporary files of publishes that died, removed first
 
     def summary(self) -> str:
-        return (f"Published {self.source or 'the in-memory database'} to {self.target} (storage version "
+        text = (f"Published {self.source or 'the in-memory database'} to {self.target} (storage version "
                 f"{self.storage_version}, {self.size_bytes / 1e6:,.1f} MB, read-only) in {self.seconds:.1f} s")
+        if self.removed:
+            text += (f"; removed {len(self.removed)} temporary file{'s' if len(self.removed) > 1 else ''} left by an "
+                     "interrupted publish")
+        return text
 
 
 def publish(db, to: str | os.PathLike, *, storage_version: str | None = None) -> PublishResult:
@@ -68,25 +75,24 @@ def publish(db, to: str | os.PathLike, *, storage_version: str | None = None) ->
                            "cai writes the live file)")
         if target.exists():
             _check_previous(con, target)
+        removed = remove_stale_temporaries(target)
         published_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.publishing")
-        try:
-            _write_copy(con, catalog, temporary, {
-                "published_at": published_at, "source": None if source is None else str(Path(source).resolve()),
-                "storage_version": setting.version, "cai_sql_version": _cai_version(),
-                "duckdb_version": duckdb.__version__,
-            })
-            os.chmod(temporary, READ_ONLY_MODE)
-            os.replace(temporary, target)
-            _fsync(target.parent)
-        except (duckdb.Error, OSError) as exc:
-            raise CaiError(f"could not publish to {to}: {exc}; {to} is unchanged") from exc
-        finally:
-            for leftover in (temporary, Path(f"{temporary}.wal")):
-                leftover.unlink(missing_ok=True)
+        with claimed_temporary(target) as temporary:
+            try:
+                _write_copy(con, catalog, temporary, {
+                    "published_at": published_at, "source": None if source is None else str(Path(source).resolve()),
+                    "storage_version": setting.version, "cai_sql_version": _cai_version(),
+                    "duckdb_version": duckdb.__version__,
+                })
+                os.chmod(temporary, READ_ONLY_MODE)
+                os.replace(temporary, target)
+                _fsync(target.parent)
+            except (duckdb.Error, OSError) as exc:
+                raise CaiError(f"could not publish to {to}: {exc}; {to} is unchanged") from exc
     shown = source if isinstance(db, duckdb.DuckDBPyConnection) else str(db)
     return PublishResult(target=target, source=shown, storage_version=setting.version, published_at=published_at,
-                         size_bytes=target.stat().st_size, seconds=time.perf_counter() - started)
+                         size_bytes=target.stat().st_size, seconds=time.perf_counter() - started,
+                         removed=tuple(removed))
 
 
 def _checked_target(target: Path) -> Path:

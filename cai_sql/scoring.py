@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import duckdb
 from . import udfs
+from .clock import describe_tolerance, future_limit
 from .database import connect, execute_each, table_exists, transaction, use_utc
 from .errors import InputError, Interrupted, interrupted
 from .integrity import verify_macros
@@ -26,6 +27,7 @@ from .segments import refresh_run_members
 from .drift import out_of_range, record_histograms, stored_edges, stored_ranges
 from .outcomes import evaluate_runs
 from .requirements import check_model_columns, event_column_problems
+from .spec import Goal
 from .sqlfiles import sql_text
 from .udfs import DEFAULT_FACTORS, ScoringError
 
@@ -89,10 +91,32 @@ def _data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     if problems := event_column_problems(con, ("customer_id", "ts")):  # every model reads them; so does the query below
         raise InputError(f"cannot score: {'; '.join(problems)}; restore the column or load the events again "
                          "(`cai ingest FILE --replace`)")
-    first_day, last_day, *_ = con.execute(sql_text("events_range"), {"now": dt.datetime.max}).fetchall()[0]
+    first_day, last_day, n_future, first_future, _ = con.execute(sql_text("events_range"), {"now": future_limit()}).fetchall()[0]
+    if first_day is None and n_future:
+        raise InputError(f"every event is dated in the future (the first at {first_future}, more than "
+                         f"{describe_tolerance()} after now, UTC); fix their timestamps and load them again")
     if first_day is None:
         raise InputError("the events table is empty; load events with `cai ingest FILE`")
     return first_day, last_day
+
+
+def _score_date(con, loaded, as_of: dt.date | None, last_day: dt.date) -> dt.date:
+    """``as_of``, or the day after the last event (events dated after now + the tolerance are ignored).
+
+    A date later than the day after the last event plus the model's goal window is refused: no
+    customer would have a recent event then (the data stops before it), so it is almost certainly a typo.
+    """
+    if as_of is None:
+        return last_day + dt.timedelta(days=1)
+    found = (con.execute(sql_text("model_window_days"), {"model": loaded.model, "version": loaded.version}).fetchall()
+             if table_exists(con, "cai_models") else [])
+    window = found[0][0] if found and found[0][0] is not None else Goal.window_days
+    latest = last_day + dt.timedelta(days=1 + window)
+    if as_of > latest:
+        raise InputError(f"cannot score as of {as_of}: the events end on {last_day}, so no customer has an event in "
+                         f"the {window} days before it; pick --as-of {latest} or earlier (the day after the last event "
+                         f"plus {loaded.label}'s {window}-day goal window), or load the newer events first")
+    return as_of
 
 
 def score(
@@ -130,7 +154,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
         raise ScoringError(f"{loaded.label} was registered before reason codes existed; retrain it with `cai train`")
     first_day, last_day = _data_range(con)
     check_model_columns(con, loaded.model, loaded.version)
-    score_date = as_of or last_day + dt.timedelta(days=1)
+    score_date = _score_date(con, loaded, as_of, last_day)
     if score_date <= first_day:
         raise InputError(f"cannot score as of {score_date}: the events start on {first_day}, so no customer has "
                          "history before that date; pick a later --as-of")

@@ -33,6 +33,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import defaults, udfs
+from .clock import FUTURE_TOLERANCE, describe_tolerance
 from .database import connect, table_exists, transaction, use_utc
 from .drift import bin_edges, value_ranges
 from .errors import CaiError, InputError, shorten
@@ -368,13 +369,16 @@ def fit_as_of(con, spec: PredictionSpec, *, now: dt.datetime, reporter: Reporter
     ``test_cutoff`` adds rows with role 'test' at that date (a backtest's scoring date)."""
     use_utc(con)
     parsed = ParsedPredicates(**check_against_database(spec, con))
-    first_day, last_day, n_future, first_future, n_null, data_last = con.execute(
-        sql_text("training_range"), {"before": as_of, "now": now}).fetchall()[0]
-    if data_last is None:
+    first_day, last_day, n_future, first_future, n_null, data_last, n_events = con.execute(
+        sql_text("training_range"), {"before": as_of, "now": now + FUTURE_TOLERANCE}).fetchall()[0]
+    if not n_events:
         raise InputError("the events table is empty; load events with `cai ingest FILE`")
     if as_of is not None:
         if first_day is None:
             raise InputError(f"--as-of {as_of} is before the data: no event is dated before it; pick a later date")
+        if data_last is None:
+            raise InputError(f"every event is dated more than {describe_tolerance()} after now ({now:%Y-%m-%d %H:%M} UTC); fix their timestamps and load "
+                             "them again")
         if as_of > data_last + dt.timedelta(days=1):
             raise InputError(f"--as-of {as_of} is after the data (the last event is on {data_last}); pick a date up to "
                              f"{data_last + dt.timedelta(days=1)}")
@@ -386,7 +390,8 @@ def fit_as_of(con, spec: PredictionSpec, *, now: dt.datetime, reporter: Reporter
         )
     if n_future:
         raise InputError(
-            f"{n_future:,} events are dated after now ({now:%Y-%m-%d %H:%M} UTC; the first at {first_future}); "
+            f"{n_future:,} events are dated more than {describe_tolerance()} after now ({now:%Y-%m-%d %H:%M} UTC; the first "
+            f"at {first_future}); "
             "future-dated events would leak into features — fix their timestamps or remove them"
         )
     train_cutoffs, validation_cutoff = plan_cutoffs(spec, first_day, last_day)

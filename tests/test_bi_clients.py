@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import duckdb
@@ -20,7 +23,7 @@ import cai_sql
 from cai_sql.database import STORAGE_VERSION_ENV, file_storage_version, version_tuple
 from cai_sql.ledger import ensure_ledger
 
-from .conftest import FIXTURES, rows, run_cai
+from .conftest import FIXTURES, cai_executable, rows, run_cai
 from .readme_examples import README, examples, render_rows
 
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")  # the binary of the duckdb-cli package
@@ -262,6 +265,61 @@ def test_cli_publish_and_info(tmp_path):
     legacy = cai_sql.database_info(small_db(tmp_path / "legacy.duckdb", "latest"))
     assert legacy.storage_version == "v2.0.0" and not legacy.readable_by_setting
     assert "newer than the setting v1.4.0: BI clients on an older DuckDB cannot open this file" in "\n".join(legacy.lines())
+
+
+
+def _publisher_caught_mid_copy(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    """A `cai publish` subprocess stopped (SIGSTOP) as soon as its temporary copy has bytes: alive, mid-copy."""
+    live = tmp_path / "live.duckdb"
+    if not live.exists():
+        con = duckdb.connect(str(live))  # big enough that the copy takes seconds here
+        con.execute("CREATE TABLE t AS SELECT i, md5(CAST(i AS VARCHAR)) AS s FROM range(1500000) AS r(i)")
+        con.close()
+    process = subprocess.Popen([cai_executable(), "publish", "--db", "live.duckdb", "--to", "bi.duckdb"], cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        copies = [p for p in tmp_path.glob(".bi.duckdb.*.publishing") if p.stat().st_size > 0]
+        if copies:
+            os.kill(process.pid, signal.SIGSTOP)
+            return process, copies[0]
+        time.sleep(0.005)
+    raise AssertionError(f"the publish ended before its copy was seen: {process.returncode}, {process.stderr.read()}")
+
+
+def test_a_publish_killed_mid_copy_leaves_files_the_next_publish_removes(tmp_path):
+    process, temporary = _publisher_caught_mid_copy(tmp_path)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    assert temporary.exists() and Path(f"{temporary}.lock").exists()
+    again = run_cai("publish", "--db", "live.duckdb", "--to", "bi.duckdb", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "; removed 1 temporary file left by an interrupted publish" in again.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bi.duckdb", "live.duckdb"]
+    assert cli(tmp_path / "bi.duckdb", "SELECT count(*) AS n FROM t") == [[{"n": 1_500_000}]]
+
+
+def test_a_running_publishers_temporary_file_is_kept(tmp_path):
+    process, temporary = _publisher_caught_mid_copy(tmp_path)
+    try:
+        result = cai_sql.publish(tmp_path / "live.duckdb", tmp_path / "bi.duckdb")  # meanwhile, another publish
+        assert result.removed == () and temporary.exists()
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    assert process.wait(timeout=120) == 0, process.stderr.read()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bi.duckdb", "live.duckdb"]
+
+
+def test_temporary_files_of_an_older_cai_sql_are_removed_when_their_process_is_gone(tmp_path):
+    """Before the lock files, a temporary file carried only its publisher's pid."""
+    live = small_db(tmp_path / "live.duckdb", "v1.4.0")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".bi.duckdb.{int(dead.stdout)}-0a1b2c3d.publishing"
+    running = tmp_path / f".bi.duckdb.{os.getpid()}-0a1b2c3d.publishing"
+    for path in (stale, Path(f"{stale}.wal"), running):
+        path.write_bytes(b"x" * 1000)
+    assert cai_sql.publish(live, tmp_path / "bi.duckdb").removed == (stale,)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, "bi.duckdb", "live.duckdb"])
 
 
 READER = textwrap.dedent("""

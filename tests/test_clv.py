@@ -322,6 +322,32 @@ def test_bad_options_are_refused(con):
     assert rows(con, "SELECT count(DISTINCT run_id) FROM cai_clv") == [(1,)]
 
 
+
+def test_future_events_are_ignored_and_dates_long_after_the_data_refused(tmp_path):
+    """Rows dated in 2999 (loaded before ingest refused them) do not move the default date; a 2999 --as-of is a typo."""
+    db = tmp_path / "shop.duckdb"
+    con = cai_sql.connect(db)
+    load_events(con, _population())
+    (last,) = rows(con, "SELECT CAST(max(ts) AS DATE) FROM events")[0]
+    con.execute("INSERT INTO events VALUES ('c001', TIMESTAMP '2999-01-01 00:00:00', 'commerce.purchases', 10.0)")
+    assert cai_sql.fit_clv(con, unit="days").as_of == last + dt.timedelta(days=1)
+    latest = last + dt.timedelta(days=366)
+    with pytest.raises(ClvError, match=rf"--as-of {latest + dt.timedelta(days=1)} is long after the data \(the last "
+                                       rf"event is on {last};.*pick a date up to {latest} \(365 days after"):
+        cai_sql.fit_clv(con, as_of=latest + dt.timedelta(days=1))
+    with pytest.raises(ClvError, match=r"--as-of 2999-01-01 is long after the data"):
+        cai_sql.score_clv(con, as_of=dt.date(2999, 1, 1))
+    con.close()
+    typo = run_cai("clv", "fit", "--as-of", "2999-01-01", "--db", str(db), cwd=tmp_path)
+    assert typo.returncode == 1 and typo.stderr.strip().splitlines() == [
+        f"Error: --as-of 2999-01-01 is long after the data (the last event is on {last}; the days after it count as days "
+        f"without purchases); pick a date up to {latest} (365 days after the day after the last event), or load the "
+        "newer events first"]
+    con = cai_sql.connect(db)
+    assert rows(con, "SELECT count(*) FROM cai_clv_fits") == [(1,)]
+    con.close()
+
+
 def test_a_failed_run_writes_nothing(con, monkeypatch):
     load_events(con, _population())
     cai_sql.fit_clv(con, as_of=dt.date(2026, 6, 1), unit="days")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 
@@ -10,7 +11,7 @@ import cai_sql
 import cai_sql.ingestion as ingest_module
 from cai_sql import EventMapping, InputError, ProfileMapping, load_mapping_file
 
-from .conftest import rows
+from .conftest import rows, run_cai
 
 GOOD = "customer_id,ts,event_type,value\na,2026-01-01 10:00:00,e,1\nb,2026-01-02 10:00:00,e,2\n"
 
@@ -225,3 +226,48 @@ def test_data_files_not_in_utf8_say_so_and_a_bom_is_fine(loaded, tmp_path):
     bom = tmp_path / "bom.csv"
     bom.write_bytes(b"\xef\xbb\xbfcustomer_id,ts,event_type\nz,2026-01-01,e\n")
     assert cai_sql.ingest(loaded, bom).rows_written == 1
+
+
+def test_a_failed_first_ingest_leaves_no_database_file(tmp_path, write):
+    """`cai ingest bad.csv --db new.duckdb` used to leave an empty new.duckdb (and .wal) behind."""
+    bad = write("bad.csv", "customer_id,ts,event_type\n,2026-01-01,e\n")
+    result = run_cai("ingest", "bad.csv", "--db", "new.duckdb", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("Error: bad.csv: customer_id is NULL or empty")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+    with pytest.raises(InputError):
+        cai_sql.ingest(tmp_path / "new.duckdb", bad, profiles=True, mapping=ProfileMapping("missing"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_an_interrupted_first_ingest_leaves_no_database_file(tmp_path, write, monkeypatch):
+    def interrupted(con, *args, **kwargs):
+        con.execute("CREATE TABLE events AS SELECT 1 AS x")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest_module, "ingest_events", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cai_sql.ingest(tmp_path / "new.duckdb", write("good.csv", GOOD))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv"]
+
+
+def test_a_failed_ingest_into_an_existing_database_leaves_it_unchanged(tmp_path, write):
+    write("good.csv", GOOD)
+    write("bad.csv", "customer_id,ts,event_type\n,2026-01-01,e\n")
+    assert run_cai("ingest", "good.csv", "--db", "shop.duckdb", cwd=tmp_path).returncode == 0
+    before = hashlib.sha256((tmp_path / "shop.duckdb").read_bytes()).hexdigest()
+    result = run_cai("ingest", "bad.csv", "--db", "shop.duckdb", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert hashlib.sha256((tmp_path / "shop.duckdb").read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "good.csv", "shop.duckdb"]
+
+
+def test_cli_refuses_an_event_dated_2999_with_one_error_line(tmp_path, write):
+    """The repro of issue 18: `cai ingest` of a 2999-01-01 event used to exit 0 (and score and fit as of 2999)."""
+    write("late.csv", "customer_id,ts,event_type\na,2026-01-01,e\nb,2999-01-01,e\n")
+    result = run_cai("ingest", "late.csv", "--db", "shop.duckdb", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.splitlines() == [
+        "Error: late.csv: ts is in the future in 1 of 2 rows (first: row 2, '2999-01-01'); events may be at most 1 day "
+        "ahead of now (UTC); to load the other rows and keep these in cai_ingest_rejects, pass --bad-rows reject"]
+    assert not (tmp_path / "shop.duckdb").exists()
+    kept = run_cai("ingest", "late.csv", "--db", "shop.duckdb", "--bad-rows", "reject", cwd=tmp_path)
+    assert kept.returncode == 0 and "1 row rejected (future_timestamp: 1)" in kept.stdout, kept.stderr

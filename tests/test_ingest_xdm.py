@@ -218,3 +218,17 @@ def test_xdm_event_without_type_is_rejected(con, tmp_path):
     report = cai_sql.ingest(con, write_ndjson(tmp_path / "types.ndjson", records), bad_rows="reject")
     assert report.rejected == {"missing_event_type": 1}
     assert rows(con, "SELECT event_id FROM events") == [("e1",)]
+
+
+def test_xdm_event_dated_in_the_future_fails_the_file_or_is_rejected(con, tmp_path):
+    """XDM records go through the same checks as flat rows: a 2999 timestamp is a bad row."""
+    records = [xdm_record("e1", ecid="a"), {**xdm_record("e2", ecid="b"), "timestamp": "2999-01-01T00:00:00Z"}]
+    path = write_ndjson(tmp_path / "ahead.ndjson", records)
+    with pytest.raises(cai_sql.InputError, match=r"ahead.ndjson: ts is in the future in 1 of 2 rows \(first: row 2, "
+                                                 r"'2999-01-01 00:00:00\+00'\); events may be at most 1 day ahead"):
+        cai_sql.ingest(con, path)
+    assert rows(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'events'") == [(0,)]
+    report = cai_sql.ingest(con, path, bad_rows="reject")
+    assert (report.rows_written, report.rejected) == (1, {"future_timestamp": 1})
+    assert rows(con, "SELECT event_id FROM events") == [("e1",)]
+    assert rows(con, "SELECT row_number, reason FROM cai_ingest_rejects") == [(2, "future_timestamp")]

@@ -148,6 +148,9 @@ def test_backtest_trains_as_of_each_date_and_keeps_rows(cdnow_db, tmp_path):
 def test_backtest_needs_a_whole_outcome_window(cdnow_db, tmp_path):
     db = tmp_path / "late.duckdb"
     shutil.copy(cdnow_db, db)
+    con = cai_sql.connect(db)  # a row dated 2999 (loaded before ingest refused them) does not extend the data
+    con.execute("INSERT INTO events (customer_id, ts, event_type) VALUES ('x', TIMESTAMP '2999-01-01', 'purchase')")
+    con.close()
     with pytest.raises(cai_sql.InputError, match=r"a backtest at 1998-05-01 needs the whole 90-day outcome window "
                                                  r"\(to 1998-07-29\), but the events end on 1998-06-30"):
         backtest(db, spec_from_dict(CDNOW_SPEC), [dt.date(1998, 5, 1)], now=NOW)

@@ -363,14 +363,30 @@ def test_a_failing_run_leaves_no_rows_and_keeps_the_previous_run(scon, monkeypat
 def test_dates_before_the_data_or_without_eligible_customers_are_refused(scon):
     with pytest.raises(cai_sql.InputError, match="events start on"):
         cai_sql.score(scon, "purchase_30d", as_of=dt.date(2020, 1, 1))
-    with pytest.raises(cai_sql.ScoringError, match="no customer is eligible"):
+    with pytest.raises(cai_sql.InputError, match=r"cannot score as of 2027-06-01: the events end on 2026-10-31, so no "
+                                                 r"customer has an event in the 30 days before it; pick --as-of 2026-12-01 "
+                                                 r"or earlier \(the day after the last event plus purchase_30d v2's 30-day"):
         cai_sql.score(scon, "purchase_30d", as_of=dt.date(2027, 6, 1))
-    assert rows(scon, "SELECT count(*) FROM cai_scores") == [(0,)]
-    assert rows(scon, "SELECT status FROM cai_runs") == [("failed",)]
+    assert rows(scon, "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('cai_scores', 'cai_runs')") == [(0,)]
     with pytest.raises(cai_sql.ScoringError, match="no model 'nope'"):
         cai_sql.score(scon, "nope")
     with pytest.raises(cai_sql.ScoringError, match="has no version 7"):
         cai_sql.score(scon, "purchase_30d", version=7)
+
+
+
+def test_events_dated_in_the_future_do_not_move_the_score_date_or_close_outcome_windows(scon):
+    """Rows dated 2999 (loaded before ingest refused them) are ignored when the default date is chosen."""
+    first = cai_sql.score(scon, "purchase_30d", version=2)
+    scon.execute("INSERT INTO events VALUES ('c00001', TIMESTAMP '2999-01-01 00:00:00', 'commerce.purchases', 1, NULL)")
+    second = cai_sql.score(scon, "purchase_30d", version=2)
+    assert first.score_date == second.score_date == dt.date(2026, 11, 1)
+    assert rows(scon, "SELECT count(*) FROM cai_run_outcomes") == [(0,)]  # the 30 days after 2026-11-01 are not in the data
+    latest = cai_sql.score(scon, "purchase_30d", version=2, as_of=dt.date(2026, 12, 1))  # the last date allowed
+    assert latest.n_scored > 0
+    with pytest.raises(cai_sql.InputError, match="cannot score as of 2999-01-02: the events end on 2026-10-31"):
+        cai_sql.score(scon, "purchase_30d", version=2, as_of=dt.date(2999, 1, 2))
+    assert rows(scon, "SELECT status FROM cai_runs ORDER BY run_id") == [("replaced",), ("succeeded",), ("succeeded",)]
 
 
 def test_bi_views_open_in_a_process_that_never_imports_cai_sql(scon, tmp_path):

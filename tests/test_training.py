@@ -185,7 +185,15 @@ def test_too_few_examples(tcon):
 
 def test_future_dated_events(tcon):
     tcon.execute("INSERT INTO events VALUES ('x', TIMESTAMP '2027-01-01 00:00:00', 'commerce.purchases', 1, NULL)")
-    refused(tcon, PURCHASE, cai_sql.InputError, r"1 events are dated after now \(2026-11-01 00:00 UTC; the first at 2027-01-01")
+    # 12 hours ahead is within the tolerance ingest accepts (a source's clock may be off): not counted
+    tcon.execute("INSERT INTO events VALUES ('y', TIMESTAMP '2026-11-01 12:00:00', 'commerce.purchases', 1, NULL)")
+    refused(tcon, PURCHASE, cai_sql.InputError, r"1 events are dated more than 1 day after now \(2026-11-01 00:00 UTC; the first at 2027-01-01")
+    # as of a date, such rows neither leak (they are after it) nor stretch the data: 2999 is still after the data
+    before = registry_state(tcon)
+    tcon.execute("INSERT INTO events VALUES ('x', TIMESTAMP '2999-01-01 00:00:00', 'commerce.purchases', 1, NULL)")
+    with pytest.raises(cai_sql.InputError, match=r"--as-of 2998-12-31 is after the data \(the last event is on 2026-11-01\)"):
+        train(tcon, spec_from_dict(PURCHASE), now=NOW, as_of=dt.date(2998, 12, 31))
+    assert registry_state(tcon) == before
 
 
 def test_null_customer_ids(con):
