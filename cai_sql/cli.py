@@ -456,7 +456,7 @@ def info_command(db: Path) -> None:
 # --- runs, models, evaluate ---------------------------------------------------------------------------
 
 RUN_KEYS = ("run_id", "model", "model_version", "score_date", "status", "n_scored", "n_high", "n_medium", "n_low",
-            "seconds", "started_at", "error", "replaced_by")  # the columns of sql/list_runs.sql
+            "seconds", "started_at", "error", "replaced_by")  # the columns of sql/scoring/list_runs.sql
 
 
 @main.command(name="runs")
@@ -486,7 +486,7 @@ def runs_command(model: str | None, limit: int, fmt: str, db: Path) -> None:
 
 
 MODEL_KEYS = ("model", "version", "created_at", "model_type", "algorithm", "auc", "n_features", "sha256",
-              "validation_cutoff", "model_sha256")  # the columns of sql/list_models.sql
+              "validation_cutoff", "model_sha256")  # the columns of sql/models/list_models.sql
 
 
 @main.group(name="models", invoke_without_command=True)
@@ -622,10 +622,10 @@ def segment_create(name: str, model: str, where: str | None, bucket: str | None,
 
 
 SEGMENT_KEYS = ("segment", "model", "kind", "predicate", "view_name", "created_at", "run_id", "score_date", "members",
-                "share")  # the columns of sql/list_segments.sql
-SIZE_KEYS = ("run_id", "score_date", "model_version", "members", "scored", "share")  # sql/segment_size_history.sql
+                "share")  # the columns of sql/segments/list_segments.sql
+SIZE_KEYS = ("run_id", "score_date", "model_version", "members", "scored", "share")  # sql/segments/segment_size_history.sql
 AUTO_KEYS = ("model", "run_id", "score_date", "kind", "value", "customers", "share", "predicate",
-             "suggested_name")  # sql/list_auto_segments.sql
+             "suggested_name")  # sql/segments/list_auto_segments.sql
 
 
 @segment_group.command(name="list")
@@ -851,7 +851,7 @@ def summary_command(fmt: str, db: Path) -> None:
 
     with _read(db) as con:
         summary = summarize(con)
-    keys = ("event_type", "events", "customers", "total_value")  # sql/events_by_type.sql
+    keys = ("event_type", "events", "customers", "total_value")  # sql/ingest/events_by_type.sql
     if fmt == "json":
         output.write_json({**{f.name: getattr(summary, f.name) for f in dataclasses.fields(summary) if f.name != "by_type"},
                            "by_type": [dict(zip(keys, row)) for row in summary.by_type]})

@@ -97,7 +97,7 @@ SHAP_SAMPLE_ROWS = 512  # rows whose exact TreeSHAP values are averaged per leaf
 # Contributions kept per leaf. Each costs onnxruntime one more add per tree and row, so a tree keeps
 # as many as its typical leaf has of at least MIN_TERM (log-odds): early trees with large leaf
 # values keep up to LEAF_TERMS, late trees with small ones MIN_LEAF_TERMS. One count per tree keeps
-# the ensemble's inner loop predictable (README: Benchmarks).
+# the ensemble's inner loop predictable (docs/benchmarks.md).
 LEAF_TERMS = 5
 MIN_LEAF_TERMS = 2
 MIN_TERM = 0.002

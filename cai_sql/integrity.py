@@ -5,7 +5,7 @@ probability a scoring run writes, the feature list and spec decide what the feat
 computes and what a reason code says, the score scale fixes scores and buckets, and the persisted
 SQL macros compute the features in any client. Each part is hashed on its own (so a mismatch can be
 named), and ``model_sha256`` is the sha256 of the list of part hashes (so the list itself cannot be
-edited unnoticed). Scoring verifies it before it loads anything; see the README's security section.
+edited unnoticed). Scoring verifies it before it loads anything; docs/predictions.md (Model integrity) documents it.
 
 A hash stored in the same row detects a part changed on its own, by accident or by hand; whoever can
 rewrite every part and every hash can rewrite a model, as they could retrain one. Compare
@@ -26,7 +26,7 @@ import duckdb
 from .errors import CaiError
 from .sqlfiles import sql_text
 
-# The parts, in the order mismatches are reported, and what each covers (the README lists them too).
+# The parts, in the order mismatches are reported, and what each covers (docs/predictions.md lists them too).
 PARTS = {
     "onnx": "the ONNX model (its bytes)",
     "explainer": "the reason-code graph (its bytes)",
@@ -85,7 +85,7 @@ def _sha(data: bytes) -> str:
 
 
 def part_hashes(row: Mapping) -> dict[str, str]:
-    """The sha256 of each part of one ``cai_models`` row (as ``sql/model_artifacts.sql`` reads it)."""
+    """The sha256 of each part of one ``cai_models`` row (as ``sql/models/model_artifacts.sql`` reads it)."""
     floats = None if row["score_scale"] is None else [repr(float(v)) for v in row["score_scale"]]
     return {
         "onnx": _sha(bytes(row["onnx"])),

@@ -42,7 +42,7 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def list_runs(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[tuple]:
-    """Scoring runs, newest first (all models, or ``model``'s): the columns of ``sql/list_runs.sql``."""
+    """Scoring runs, newest first (all models, or ``model``'s): the columns of ``sql/scoring/list_runs.sql``."""
     if not table_exists(con, "cai_runs"):
         return []
     return con.execute(sql_text("list_runs"), {"model": model}).fetchall()

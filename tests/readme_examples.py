@@ -1,13 +1,17 @@
-"""The README's SQL and CLI examples and their outputs, kept true by running them.
+"""The manual's SQL and CLI examples and their outputs, kept true by running them.
 
-A README SQL example is a ```sql block followed directly by a ```text block holding its output, as
-rendered by :func:`render`, on the database that ``cai demo`` builds with its defaults. A CLI
-example is a ```text block whose first line is ``$ cai …``: the command's stdout follows it. The
-commands of one database run in README order in one directory (``cai demo``'s own output comes
-from the demo build; ``--db cai_demo.duckdb`` runs on a copy of the demo; ``--db cdnow.duckdb``
-is the "Working with real data" walk-through, set up from its own README blocks). Outputs are
-compared after :func:`normalize_cli` (durations, sizes, temporary paths and table borders vary).
-The test suite checks them; ``make readme`` rewrites the outputs after a deliberate change:
+The manual is README.md and the reference pages docs/*.md (:data:`DOCUMENTS`, in that order: the
+README first, then the pages by name). A SQL example is a ```sql block followed directly by a
+```text block holding its output, as rendered by :func:`render`, on the database that ``cai demo``
+builds with its defaults. A CLI example is a ```text block whose first line is ``$ cai …``: the
+command's stdout follows it. The commands of one database run in document order (each document's
+examples in their order, the documents in :data:`DOCUMENTS` order) in one directory (``cai demo``'s
+own output comes from the demo build; ``--db cai_demo.duckdb`` runs on a copy of the demo;
+``--db cdnow.duckdb`` is the "Working with real data" walk-through of docs/data.md, set up from its
+own blocks). A command that changes its database must come before the commands that depend on it in
+that order. Outputs are compared after :func:`normalize_cli` (durations, sizes, temporary paths and
+table borders vary). The test suite checks them; ``make readme`` rewrites the outputs in every
+document after a deliberate change:
 
     .venv/bin/python -m tests.readme_examples --update
 """
@@ -25,7 +29,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+DOCUMENTS = [README, *sorted(DOCS.glob("*.md"))]  # the order their CLI examples run in
 EXAMPLE = re.compile(r"```sql\n(?P<sql>.*?)```\n\n?```text\n(?P<output>.*?)```", re.S)
 
 
@@ -43,6 +50,21 @@ def examples(text: str) -> list[re.Match]:
 
 def cli_examples(text: str) -> list[re.Match]:
     return list(CLI_EXAMPLE.finditer(text))
+
+
+def read_documents(documents: list[Path] = DOCUMENTS) -> dict[Path, str]:
+    """Each document's text, in :data:`DOCUMENTS` order."""
+    return {path: path.read_text(encoding="utf-8") for path in documents}
+
+
+def all_examples(texts: dict[Path, str]) -> list[tuple[Path, re.Match]]:
+    """Every SQL example of every document, with its document, in order."""
+    return [(path, match) for path, text in texts.items() for match in examples(text)]
+
+
+def all_cli_examples(texts: dict[Path, str]) -> list[tuple[Path, re.Match]]:
+    """Every CLI example of every document, with its document, in the order they run."""
+    return [(path, match) for path, text in texts.items() for match in cli_examples(text)]
 
 
 def shown_path(text: str) -> str:
@@ -75,24 +97,26 @@ def run_command(command: str, cwd: Path) -> str:
 
 def _block(text: str, start: str, fence: str) -> str:
     match = re.search(rf"```{fence}\n({re.escape(start)}.*?)```", text, re.S)
-    assert match, f"README has no ```{fence} block starting {start!r}"
+    assert match, f"no document has a ```{fence} block starting {start!r}"
     return match.group(1)
 
 
 def setup_walkthrough(text: str, directory: Path) -> None:
-    """The "Working with real data" set-up, from its README blocks: the CSV, the ingest, the spec."""
+    """The "Working with real data" set-up, from its blocks (in ``text``: every document): the CSV, the ingest,
+    the spec."""
     script = _block(text, "import csv, importlib.metadata as md", "python")
     subprocess.run([sys.executable, "-c", script], cwd=directory, check=True, timeout=120)
     (directory / "buy_90d.toml").write_text(_block(text, "# buy_90d.toml", "toml"), encoding="utf-8")
     run_command("cai ingest cdnow.csv --db cdnow.duckdb", directory)
 
 
-def cli_outputs(text: str, demo_db: Path, directory: Path) -> dict[int, str]:
-    """Each CLI example's actual stdout, by its position in ``cli_examples(text)``."""
+def cli_outputs(texts: dict[Path, str], demo_db: Path, directory: Path) -> dict[int, str]:
+    """Each CLI example's actual stdout, by its position in ``all_cli_examples(texts)``."""
     outputs = {}
     walkthrough = directory / "walkthrough"
     demo = directory / "demo"
-    for index, match in enumerate(cli_examples(text)):
+    text = "\n".join(texts.values())
+    for index, (path, match) in enumerate(all_cli_examples(texts)):
         command, database = match.group("command"), database_of(match.group("command"))
         if command.split()[:2] == ["cai", "demo"]:
             outputs[index] = (demo_db.parent / DEMO_OUTPUT).read_text(encoding="utf-8")
@@ -107,7 +131,7 @@ def cli_outputs(text: str, demo_db: Path, directory: Path) -> dict[int, str]:
                 setup_walkthrough(text, walkthrough)
             outputs[index] = run_command(command, walkthrough)
         else:
-            raise AssertionError(f"README command `{command}` uses a database no test builds: {database}")
+            raise AssertionError(f"{path.name}: command `{command}` uses a database no test builds: {database}")
     return outputs
 
 
@@ -152,33 +176,42 @@ def build_demo_database(directory: Path) -> Path:
     return db
 
 
-def update(readme: Path = README) -> int:
+def update(documents: list[Path] = DOCUMENTS) -> int:
+    """Rewrite every example's output in ``documents``; the number of examples."""
     import cai_sql
 
-    text = readme.read_text(encoding="utf-8")
+    texts = read_documents(documents)
     with tempfile.TemporaryDirectory() as tmp:
         con = cai_sql.connect(build_demo_database(Path(tmp)), read_only=True)
-        parts, last = [], 0
-        for match in examples(text):
-            parts.append(text[last:match.start("output")])
-            parts.append(render(con, match.group("sql")))
-            last = match.end("output")
-        parts.append(text[last:])
+        n_sql = 0
+        for path, text in texts.items():
+            parts, last = [], 0
+            for match in examples(text):
+                parts.append(text[last:match.start("output")])
+                parts.append(render(con, match.group("sql")))
+                last = match.end("output")
+                n_sql += 1
+            parts.append(text[last:])
+            texts[path] = "".join(parts)
         con.close()
-        text = "".join(parts)
-        outputs = cli_outputs(text, Path(tmp) / "cai_demo.duckdb", Path(tmp))
-        parts, last = [], 0
-        for index, match in enumerate(cli_examples(text)):
-            parts.append(text[last:match.start("output")])
-            parts.append(shown_path(outputs[index]))
-            last = match.end("output")
-        parts.append(text[last:])
-    readme.write_text("".join(parts), encoding="utf-8")
-    return len(examples(text)) + len(outputs)
+        outputs = cli_outputs(texts, Path(tmp) / "cai_demo.duckdb", Path(tmp))
+        index = 0
+        for path, text in texts.items():
+            parts, last = [], 0
+            for match in cli_examples(text):
+                parts.append(text[last:match.start("output")])
+                parts.append(shown_path(outputs[index]))
+                last = match.end("output")
+                index += 1
+            parts.append(text[last:])
+            texts[path] = "".join(parts)
+    for path, text in texts.items():
+        path.write_text(text, encoding="utf-8")
+    return n_sql + len(outputs)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Check or rewrite the README's example outputs.")
-    parser.add_argument("--update", action="store_true", help="rewrite the outputs in README.md")
+    parser = argparse.ArgumentParser(description="Check or rewrite the example outputs of README.md and docs/*.md.")
+    parser.add_argument("--update", action="store_true", help="rewrite the outputs in README.md and docs/*.md")
     if parser.parse_args().update:
-        print(f"updated {update()} README examples")
+        print(f"updated {update()} examples in {len(DOCUMENTS)} documents")

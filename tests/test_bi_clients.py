@@ -24,7 +24,7 @@ from cai_sql.database import STORAGE_VERSION_ENV, file_storage_version, version_
 from cai_sql.ledger import ensure_ledger
 
 from .conftest import FIXTURES, cai_executable, rows, run_cai
-from .readme_examples import README, examples, render_rows
+from .readme_examples import all_examples, read_documents, render_rows
 
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")  # the binary of the duckdb-cli package
 ANALYST = re.compile(r"\bFROM cai_")  # queries over the ledger, segments and CLV ...
@@ -133,9 +133,10 @@ def test_a_file_newer_than_an_explicit_setting_is_refused_and_left_alone(tmp_pat
 
 
 def test_duckdb_cli_gives_the_readme_answers_on_the_demo_database(demo_db):
-    """The README's analyst queries — latest scores, bucket counts and trends, segments, the reason-code table,
-    flows, cohorts, drift, CLV — run by the DuckDB 1.5.6 binary on the live demo file give the README's answers."""
-    bi = [m for m in examples(README.read_text(encoding="utf-8")) if ANALYST.search(m.group("sql")) and not NOT_BI.search(m.group("sql"))]
+    """The manual's analyst queries (README.md and docs/*.md) — latest scores, bucket counts and trends, segments,
+    the reason-code table, flows, cohorts, drift, CLV — run by the DuckDB 1.5.6 binary on the live demo file give
+    the manual's answers."""
+    bi = [m for _, m in all_examples(read_documents()) if ANALYST.search(m.group("sql")) and not NOT_BI.search(m.group("sql"))]
     sql = " ".join(m.group("sql") for m in bi)
     for needed in ("FROM cai_latest_scores", "FROM cai_bucket_trend", "FROM cai_segment_sizes", "FROM cai_factors_by_bucket",
                    "FROM cai_latest_clv", "FROM cai_clv_deciles"):

@@ -215,7 +215,7 @@ def test_linear_sql_macros_work_without_python_udfs(scored_db, tmp_path):
     assert out.returncode == 0, out.stderr
     n, mean, longest = out.stdout.split()
     assert int(n) > 500 and 0 < float(mean) < 1 and int(longest) == 3
-    attached = (  # the same, with the file attached under an alias (README: Attached under an alias)
+    attached = (  # the same, with the file attached under an alias (docs/bi.md: Attached under an alias)
         "import duckdb\n"
         "con = duckdb.connect()\n"
         f"con.execute(\"ATTACH '{copy}' AS some_alias (READ_ONLY)\")\n"

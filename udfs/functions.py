@@ -92,7 +92,7 @@ def _slot_offsets(n: int, k: int) -> pa.Array:
 
 
 def top_factors(loaded: LoadedModel, ranked: RankedFactors) -> pa.ListViewArray:
-    """Per row, the ranked factors that pull toward the customer's side of the average (see README).
+    """Per row, the ranked factors that pull toward the customer's side of the average (docs/sql.md).
 
     The graph has already ranked, signed and looked up everything; a row's factors are the first
     ``count`` of its k slots, so the list is a view over the (n, k) slots with no copying per factor.

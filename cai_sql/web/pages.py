@@ -1,6 +1,6 @@
 """What each dashboard page shows, read from the SQL views and macros of the ledger.
 
-Every figure here is a row of a persisted view or table macro (``sql/dash_*.sql`` only filter and
+Every figure here is a row of a persisted view or table macro (``sql/dashboard/`` only filter and
 order them), so the dashboard, the report and any BI tool show the same numbers. The functions take
 an open connection and return plain dicts for the templates; an unknown model, run, segment or
 customer raises :class:`NotFound` with a message saying what exists.
