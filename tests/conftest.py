@@ -101,9 +101,10 @@ def cai_executable() -> str:
     return str(candidate) if candidate.exists() else shutil.which("cai") or "cai"
 
 
+    # a guard against a hung command, not a speed check: a loaded shared machine runs the demo build in 5+ minutes
 def run_cai(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [cai_executable(), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+        [cai_executable(), *args], cwd=cwd, capture_output=True, text=True, timeout=900,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
     )
 
