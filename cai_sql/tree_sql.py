@@ -181,7 +181,7 @@ def _render_once(template: str, name: str, values: dict[str, exp.Expression]) ->
             node.replace(values[node.name].copy() if node.name in used else values[node.name])
             used.add(node.name)
     tree.this.set("this", exp.to_table(name))
-    return tree.sql(DIALECT, comments=False)
+    return tree.sql(DIALECT, copy=False, comments=False)  # the tree is not used again: no deep copy
 
 
 @dataclass
