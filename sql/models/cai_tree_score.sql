@@ -5,8 +5,9 @@
 -- 100+ terms costs DuckDB's optimizer quadratic planning time). Each CASE compares
 -- CAST(struct_extract(feature_row, '<feature>') AS FLOAT) — the float32 value the ONNX model sees —
 -- with the split's float32 threshold and sends NULL the way the model sends a missing value.
--- A NULL row scores NULL. Grain: scalar, one value per row.
+-- A NULL row is a row whose features are all missing, as in the linear macro (testing the whole row for NULL
+-- built it as a struct per row: ~20% of the macro's execution). Grain: scalar, one value per row.
 -- Parameters: feature_row (a features row, macro argument). Placeholder: __margin__ the margin expression.
 -- Contract: macros cai_score_<model>(feature_row) and cai_score_<model>_v<n>(feature_row) (tree models).
 CREATE OR REPLACE MACRO __macro__(feature_row) AS
-CASE WHEN feature_row IS NULL THEN NULL ELSE 1.0 / (1.0 + exp(-(__margin__))) END;
+1.0 / (1.0 + exp(-(__margin__)));
