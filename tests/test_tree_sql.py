@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
 
 import cai_sql
 from cai_sql import tree_sql
@@ -22,7 +23,7 @@ from cai_sql.explain import build_explainer
 from cai_sql.export import export, onnx_probabilities
 from cai_sql.integrity import verify_models
 from cai_sql.spec import spec_from_dict
-from cai_sql.training import _candidates, train
+from cai_sql.training import train
 
 from .conftest import opened_copy, rows
 from .test_training import NOW, PURCHASE
@@ -166,7 +167,7 @@ def test_a_replaced_contributions_macro_fails_verification(tcon):
 
 # --- compiling without the pipeline: NaN routing, the size limit -------------------------------------
 
-def synthetic(seed=0, n=3000):
+def synthetic(seed=0, n=2000):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 6))
     X[rng.random((n, 6)) < 0.2] = np.nan
@@ -174,17 +175,18 @@ def synthetic(seed=0, n=3000):
     return X.astype(np.float32).astype(np.float64), y
 
 
+@pytest.fixture(scope="module")
 def compiled_synthetic():
     X, y = synthetic()
-    model = _candidates()["hist_gradient_boosting"].fit(X, y)
+    model = HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(X, y)
     exported = export(model, X, "t")
     explainer, _ = build_explainer(model, "hist_gradient_boosting", exported.onnx, X)
     features = [{"name": f"x {j}'s", "description": f"Feature {j}", "kind": "count"} for j in range(X.shape[1])]
     return X, exported, explainer, features
 
 
-def test_compiled_trees_reproduce_onnx_with_missing_values_and_odd_names():
-    X, exported, explainer, features = compiled_synthetic()
+def test_compiled_trees_reproduce_onnx_with_missing_values_and_odd_names(compiled_synthetic):
+    X, exported, explainer, features = compiled_synthetic
     names = ("score_it", "_contributions_it", "explain_it")
     texts = tree_sql.compile_trees(exported.onnx, explainer.onnx, features).render(*names)
     parity = tree_sql.check(texts, names, features, exported.onnx, explainer.onnx, explainer.bias, X)
@@ -192,8 +194,8 @@ def test_compiled_trees_reproduce_onnx_with_missing_values_and_odd_names():
     assert all(text.startswith(f"CREATE OR REPLACE MACRO {name}(") for name, text in texts.items())
 
 
-def test_a_model_over_the_leaf_limit_is_not_compiled(monkeypatch):
-    X, exported, explainer, features = compiled_synthetic()
+def test_a_model_over_the_leaf_limit_is_not_compiled(compiled_synthetic, monkeypatch):
+    X, exported, explainer, features = compiled_synthetic
     monkeypatch.setattr(tree_sql, "MAX_SQL_LEAVES", 10)
     with pytest.raises(tree_sql.TreeSQLError, match=r"leaves in all are over the SQL macro limit of 10 leaves"):
         tree_sql.compile_trees(exported.onnx, explainer.onnx, features)
