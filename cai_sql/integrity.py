@@ -169,11 +169,30 @@ def _syntax_tree(con: duckdb.DuckDBPyConnection, kind: str, definition: str, typ
     return definition if tree.get("error") else json.dumps(_normalized(tree, types), sort_keys=True)
 
 
+def _double_constant(node: dict) -> str | None:
+    """A DOUBLE constant in either of its spellings, by value: DuckDB reads ``-0.5e0`` as a DOUBLE, and the same
+    macro read back from a file prints it ``CAST(-0.5 AS DOUBLE)`` (tree models' macros write their thresholds
+    and leaf values so, see cai_sql.tree_sql)."""
+    literal = node.get("literal") if node.get("class") == "CONSTANT" else None
+    if isinstance(literal, dict) and literal.get("kind") == "NUMERIC" and "e" in str(literal.get("text", "")).lower():
+        return repr(float(literal["text"]))
+    if node.get("class") == "CAST" and node.get("try_cast") is False \
+            and str((node.get("type_expr") or {}).get("type_name", "")).upper() == "DOUBLE":
+        child = node.get("child") if isinstance(node.get("child"), dict) else {}
+        literal = child.get("literal") if child.get("class") == "CONSTANT" else None
+        if isinstance(literal, dict) and literal.get("kind") == "NUMERIC":
+            return repr(float(literal["text"]))
+    return None
+
+
 def _normalized(node, types: dict[str, str]):
     if isinstance(node, list):
         return [_normalized(v, types) for v in node]
     if not isinstance(node, dict):
         return node
+    double = _double_constant(node)
+    if double is not None:
+        return {"double_constant": double, "alias": node.get("alias", "")}
     result = {k: _normalized(v, types) for k, v in node.items() if not k.startswith("query_location")}
     if node.get("class") == "TYPE" and isinstance(node.get("type_name"), str):
         name = types.get(node["type_name"].lower(), node["type_name"].upper())

@@ -1,8 +1,9 @@
 """The per-model macros persisted at registration, rendered from ``sql/`` templates on syntax trees.
 
 Per model version: the feature rows (from the features template), the features macro analysts
-call (named columns + ``feature_vector`` + ``feature_set``), the labels macro, and — for linear
-models — the score and reason-code macros that run in any DuckDB client. Unversioned names
+call (named columns + ``feature_vector`` + ``feature_set``), the labels macro, and the score and
+reason-code macros that run in any DuckDB client (linear models here; tree models in
+:mod:`cai_sql.tree_sql`, which shares the factor lists built here). Unversioned names
 point at the latest version; ``cai_features(model, cutoff)`` covers every model by name.
 """
 
@@ -30,10 +31,11 @@ def names(model: str, version: int) -> dict[str, str]:
         "features_version": f"cai_features_{model}_v{version}",
         "labels": f"cai_labels_{model}",
         "labels_version": f"cai_labels_{model}_v{version}",
-        "linear_score": f"cai_score_{model}",
-        "linear_score_version": f"cai_score_{model}_v{version}",
-        "linear_explain": f"cai_explain_{model}",
-        "linear_explain_version": f"cai_explain_{model}_v{version}",
+        "score": f"cai_score_{model}",
+        "score_version": f"cai_score_{model}_v{version}",
+        "explain": f"cai_explain_{model}",
+        "explain_version": f"cai_explain_{model}_v{version}",
+        "tree_contributions_version": f"_cai_tree_contributions_{model}_v{version}",
     }
 
 
@@ -127,24 +129,42 @@ def linear_score_sql(macro: str, terms: LinearTerms, feature_names: list[str]) -
     return render_create("cai_linear_score", macro, {"__margin__": _margin(terms, feature_names)})
 
 
-def _field(name: str) -> exp.Expression:
+def field(name: str) -> exp.Expression:
+    """``struct_extract(feature_row, 'name')``: a feature of the macro's row, by name (a literal, never pasted)."""
     return exp.func("struct_extract", exp.column("feature_row"), exp.Literal.string(name))
+
+
 
 
 def _factor_choice(factor: Factor, feature_names: list[str]) -> exp.Expression:
     """The row's text position within ``factor``'s run, as cai_sql.factors.FactorLayout.text_choices."""
     if factor.kind == FLAG:
-        value = _field(feature_names[factor.columns[0]])
+        value = field(feature_names[factor.columns[0]])
         return exp.Case(ifs=[exp.If(this=exp.Is(this=value, expression=exp.null()), true=_number(FLAG_UNKNOWN)),
                              exp.If(this=exp.GTE(this=value.copy(), expression=_number(0.5)), true=_number(FLAG_TRUE))],
                         default=_number(FLAG_FALSE))
     if factor.kind == ATTRIBUTE:
         total: exp.Expression = _number(len(factor.columns))
         for column, weight in zip(factor.columns, attribute_weights(factor)):
-            level = exp.func("coalesce", _field(feature_names[column]), _number(0))
+            level = exp.func("coalesce", field(feature_names[column]), _number(0))
             total = exp.Add(this=total, expression=exp.Mul(this=_number(weight), expression=level))
         return total
     return _number(0)
+
+
+def explain_lists(features: list[dict]) -> dict[str, exp.Expression]:
+    """The per-factor values and text choices and the constant text lists of an explain macro (linear or trees)."""
+    feature_names = [f["name"] for f in features]
+    layout = factor_layout(features)
+    values = [exp.cast(exp.null(), "DOUBLE") if f.kind == ATTRIBUTE else exp.cast(field(feature_names[f.columns[0]]), "DOUBLE")
+              for f in layout.factors]
+    return {
+        "__values__": exp.Array(expressions=values),
+        "__choices__": exp.Array(expressions=[exp.cast(_factor_choice(f, feature_names), "DOUBLE") for f in layout.factors]),
+        "__bases__": exp.Array(expressions=[exp.Literal.number(f.first_text + 1) for f in layout.factors]),
+        "__codes__": exp.Array(expressions=[exp.Literal.string(code) for code in layout.codes]),
+        "__descriptions__": exp.Array(expressions=[exp.Literal.string(text) for text in layout.texts]),
+    }
 
 
 def linear_explain_sql(macro: str, terms: LinearTerms, features: list[dict]) -> str:
@@ -152,13 +172,5 @@ def linear_explain_sql(macro: str, terms: LinearTerms, features: list[dict]) -> 
     layout = factor_layout(features)
     per_feature = _contributions(terms, feature_names)
     contributions = [_sum([per_feature[c] for c in f.columns[1:]], per_feature[f.columns[0]]) for f in layout.factors]
-    values = [exp.cast(exp.null(), "DOUBLE") if f.kind == ATTRIBUTE else exp.cast(_field(feature_names[f.columns[0]]), "DOUBLE")
-              for f in layout.factors]
     return render_create("cai_linear_explain", macro, {
-        "__contributions__": exp.Array(expressions=contributions),
-        "__values__": exp.Array(expressions=values),
-        "__choices__": exp.Array(expressions=[exp.cast(_factor_choice(f, feature_names), "DOUBLE") for f in layout.factors]),
-        "__bases__": exp.Array(expressions=[exp.Literal.number(f.first_text + 1) for f in layout.factors]),
-        "__codes__": exp.Array(expressions=[exp.Literal.string(code) for code in layout.codes]),
-        "__descriptions__": exp.Array(expressions=[exp.Literal.string(text) for text in layout.texts]),
-    })
+        "__contributions__": exp.Array(expressions=contributions), **explain_lists(features)})

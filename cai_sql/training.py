@@ -48,6 +48,7 @@ from .ledger import CLV_MACROS
 from .progress import Reporter
 from .macros import any_model_features_sql, features_macro_sql, linear_explain_sql, linear_score_sql, names as macro_names
 from .registry import ModelRecord, ensure_registry, next_version, register, registered_models
+from .tree_sql import TreeSQLError, alias_sql, check as check_tree_sql, compile_trees, unavailable_sql
 from .spec import PredictionSpec, check_against_database, load_spec
 from .sqlfiles import sql_text
 from .sqltree import DIALECT
@@ -91,8 +92,14 @@ class TrainResult:
 
 
 def _create_macros(con, spec: PredictionSpec, record: ModelRecord, features: list[Feature], parsed: ParsedPredicates,
-                   linear: LinearTerms | None, *, has_profiles: bool, clv_params: dict | None = None) -> dict[str, str]:
+                   linear: LinearTerms | None, *, has_profiles: bool, clv_params: dict | None = None,
+                   tree_macros: dict[str, str] | None = None, no_sql_reason: str | None = None) -> dict[str, str]:
     """The version's persisted macros and the latest-version aliases (inside the registration transaction).
+
+    Score and explain macros: a linear model's are rendered here; a tree model's come compiled and
+    checked (``tree_macros``, see :func:`_tree_sql`), with the unversioned names calling them. A tree model
+    without them (``no_sql_reason``) gets unversioned names that raise an error saying why, so they never
+    score with an older version's macro.
 
     Returns each macro's ``CREATE`` text by name: registered (and hashed) with the version, so scoring can
     check that the macros in the database are still these.
@@ -111,14 +118,43 @@ def _create_macros(con, spec: PredictionSpec, record: ModelRecord, features: lis
     for key in ("labels", "labels_version"):
         created[names[key]] = labels_sql(spec, parsed, macro_name=names[key])
     if linear is not None:
-        for key in ("linear_score", "linear_score_version"):
+        for key in ("score", "score_version"):
             created[names[key]] = linear_score_sql(names[key], linear, feature_names)
-        for key in ("linear_explain", "linear_explain_version"):
+        for key in ("explain", "explain_version"):
             created[names[key]] = linear_explain_sql(names[key], linear, record.features)
+    elif tree_macros is not None:
+        created.update(tree_macros)
+        created[names["score"]] = alias_sql(names["score"], names["score_version"], explain=False)
+        created[names["explain"]] = alias_sql(names["explain"], names["explain_version"], explain=True)
+    else:
+        message = (f"{spec.name} v{record.version}, the latest version, has no SQL macro: {no_sql_reason or 'not compiled'}; "
+                   f"score it with cai_score('{spec.name}', f) / cai_explain('{spec.name}', f, k) in a Python session "
+                   f"(cai_sql.connect), or its ledger (cai score, then cai_latest_scores)")
+        created[names["score"]] = unavailable_sql(names["score"], message, explain=False)
+        created[names["explain"]] = unavailable_sql(names["explain"], message, explain=True)
     for statement in created.values():
         con.execute(statement)
     con.execute(any_model_features_sql(registered_models(con)))
     return created
+
+
+def _tree_sql(reporter: Reporter, model: str, version: int, classifier_onnx: bytes, explainer, features: list[dict],
+              X_check: np.ndarray) -> tuple[dict[str, str] | None, dict]:
+    """A tree model compiled to SQL macros and checked against its ONNX graphs on ``X_check``
+    (:mod:`cai_sql.tree_sql`), or None and why not (too large, or the SQL did not reproduce the model)."""
+    names = macro_names(model, version)
+    macros = (names["score_version"], names["tree_contributions_version"], names["explain_version"])
+    with reporter.step(f"{model}: compiling the trees to SQL macros and checking them against ONNX") as advance:
+        try:
+            compiled = compile_trees(classifier_onnx, explainer.onnx, features)
+            texts = compiled.render(*macros)
+            parity = check_tree_sql(texts, macros, features, classifier_onnx, explainer.onnx, explainer.bias, X_check)
+            summary = {"created": True, "trees": compiled.n_trees, "leaves": compiled.n_leaves,
+                       "text_bytes": sum(len(t) for t in texts.values()), **parity.to_dict()}
+        except TreeSQLError as exc:
+            texts, summary = None, {"created": False, "reason": str(exc)}
+        advance(1, 1)
+    return texts, summary
 
 
 def plan_cutoffs(spec: PredictionSpec, first_day: dt.date, last_day: dt.date) -> tuple[list[dt.date], dt.date]:
@@ -552,6 +588,14 @@ def _register(con, fit: Fitted, reporter: Reporter, started: float, as_of: dt.da
     with transaction(con):
         ensure_registry(con)
         version = next_version(con, spec.name)
+        tree_macros, no_sql_reason = None, None
+        if linear is None:
+            tree_macros, metrics["sql_macros"] = _tree_sql(reporter, spec.name, version, exported.onnx, explainer,
+                                                           [f.to_dict() for f in features], data.X[is_valid])
+            if tree_macros is None:
+                no_sql_reason = metrics["sql_macros"]["reason"]
+                warnings.append(f"no SQL score/explain macros (cai_score_{spec.name}, cai_explain_{spec.name}): "
+                                f"{no_sql_reason}; the model scores through the Python functions and the ledger")
         record = ModelRecord(
             model=spec.name, version=version, created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
             model_type=spec.model_type, algorithm=algorithm, sha256=exported.sha256, n_features=len(features),
@@ -561,7 +605,7 @@ def _register(con, fit: Fitted, reporter: Reporter, started: float, as_of: dt.da
         register(con, record, exported.onnx, explainer=explainer, linear_terms=linear, score_scale=score_scale,
                  probe=parity_rows(data.X[is_valid], p_valid))
         macros = _create_macros(con, spec, record, features, fit.parsed, linear, has_profiles=fit.has_profiles,
-                                clv_params=fit.clv_fit)
+                                clv_params=fit.clv_fit, tree_macros=tree_macros, no_sql_reason=no_sql_reason)
         record = dataclasses.replace(record, model_sha256=seal(con, record.model, record.version, macros))
     udfs.refresh(con)
     for warning in warnings:
