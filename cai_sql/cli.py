@@ -397,18 +397,21 @@ def _fixed(value: float | None, digits: int) -> str:
               help="Score date: features use events before it [default: the day after the last event].")
 @click.option("--version", "version", type=int, help="Model version [default: the latest].")
 @click.option("--factors", default=defaults.DEFAULT_FACTORS, show_default=True, type=int, help="Influential factors per customer.")
+@click.option("--via", "via", default="udf", show_default=True, type=click.Choice(["udf", "sql"]),
+              help="What computes the scores: the cai_score functions (onnxruntime, fastest) or the model's SQL macros "
+                   "(cai_score_<model>, as BI tools call them).")
 @click.option("--publish", "publish_to", default=None, envvar="CAI_PUBLISH_TO", type=click.Path(dir_okay=False, path_type=Path),
               help="After the run, publish a read-only copy for BI tools to this path (env CAI_PUBLISH_TO: after every run).")
 @db_option
-def score_command(model: str, as_of: dt.datetime | None, version: int | None, factors: int, publish_to: Path | None,
-                  db: Path) -> None:
+def score_command(model: str, as_of: dt.datetime | None, version: int | None, factors: int, via: str,
+                  publish_to: Path | None, db: Path) -> None:
     """Score every customer eligible at a date with MODEL into cai_scores (one run)."""
     from .scoring import score
 
     _must_exist(db)
     with _progress(transient=True, bar=False) as progress:
-        progress.add_task(f"Scoring {model}")
-        result = score(db, model, as_of=as_of.date() if as_of else None, version=version, factors=factors)
+        progress.add_task(f"Scoring {model}" + (" through its SQL macros" if via == "sql" else ""))
+        result = score(db, model, as_of=as_of.date() if as_of else None, version=version, factors=factors, via=via)
     _say(result.summary())
     if publish_to is not None:
         on_interrupt(f"Interrupted; written before it: run {result.run_id} of {result.model} (not published)")

@@ -32,6 +32,7 @@ from .sqlfiles import sql_text
 from .udfs import DEFAULT_FACTORS, ScoringError
 
 MAX_FACTORS = 20
+VIA = ("udf", "sql")  # what computes a run's scores: the cai_score functions (onnxruntime) or the SQL macros
 UDF_ERROR = "Python exception occurred while executing the UDF:"
 RUN_FEATURES = "_cai_run_features"
 
@@ -68,10 +69,24 @@ def _before_commit(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """Last step inside a run's transaction (a seam for tests that inject a failure here)."""
 
 
-def _verify_run_macros(con: duckdb.DuckDBPyConnection, loaded) -> None:
-    """The macros a run computes features with must be the ones registered (and hashed) with the version."""
+def _verify_run_macros(con: duckdb.DuckDBPyConnection, loaded, via: str = "udf") -> None:
+    """The macros a run computes features (and, through SQL, scores) with must be the ones registered
+    (and hashed) with the version."""
     names = macro_names(loaded.model, loaded.version)
-    verify_macros(con, loaded.label, loaded.macros, [names["rows"], names["features_version"], *CLV_MACROS])
+    scoring = [names[k] for k in ("score_version", "tree_contributions_version", "explain_version")
+               if via == "sql" and names[k] in loaded.macros]
+    verify_macros(con, loaded.label, loaded.macros, [names["rows"], names["features_version"], *CLV_MACROS, *scoring])
+
+
+def _check_sql_path(loaded) -> None:
+    """``--via sql`` needs the version's score and explain macros (a tree model over the size limit has none)."""
+    names = macro_names(loaded.model, loaded.version)
+    if names["score_version"] not in loaded.macros or names["explain_version"] not in loaded.macros:
+        raise ScoringError(f"{loaded.label} has no SQL score/explain macros ({names['score_version']} was not registered: "
+                           "see cai_models.metrics -> sql_macros for why); score it without --via sql")
+    if loaded.score_scale is None:
+        raise ScoringError(f"{loaded.label} was registered before score scales existed; score it without --via sql, "
+                           "or retrain it with `cai train`")
 
 
 def _stage_features(con: duckdb.DuckDBPyConnection, stage: str, score_date: dt.date, label: str) -> None:
@@ -126,11 +141,19 @@ def score(
     as_of: dt.date | None = None,
     version: int | None = None,
     factors: int = DEFAULT_FACTORS,
+    via: str = "udf",
 ) -> RunResult:
-    """Score every customer eligible at ``as_of`` (default: the day after the last event) into the ledger."""
+    """Score every customer eligible at ``as_of`` (default: the day after the last event) into the ledger.
+
+    ``via="sql"`` computes the scores and reason codes with the version's persisted SQL macros
+    (``cai_score_<model>_v<n>``, ``cai_explain_<model>_v<n>``) instead of the Python functions: the
+    same ledger rows (probabilities within 1e-6), slower; it checks the macros a BI tool would use.
+    """
+    if via not in VIA:
+        raise InputError(f"via must be one of {', '.join(VIA)} (got {via!r})")
     con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
     try:
-        result = _score(con, model, as_of, version, factors)
+        result = _score(con, model, as_of, version, factors, via)
         try:
             evaluate_runs(con, result.model)  # earlier runs whose outcome window has closed since
         except BaseException as exc:
@@ -144,7 +167,7 @@ def score(
             con.close()
 
 
-def _score(con, model: str, as_of: dt.date | None, version: int | None, factors: int) -> RunResult:
+def _score(con, model: str, as_of: dt.date | None, version: int | None, factors: int, via: str) -> RunResult:
     use_utc(con)
     if not 0 <= factors <= MAX_FACTORS:
         raise InputError(f"factors must be between 0 and {MAX_FACTORS} (got {factors})")
@@ -152,17 +175,25 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
     loaded.check()  # every part against its hash, both graphs against the parity rows, before anything is written
     if loaded.explainer_onnx is None:
         raise ScoringError(f"{loaded.label} was registered before reason codes existed; retrain it with `cai train`")
+    if via == "sql":
+        _check_sql_path(loaded)
     first_day, last_day = _data_range(con)
     check_model_columns(con, loaded.model, loaded.version)
     score_date = _score_date(con, loaded, as_of, last_day)
     if score_date <= first_day:
         raise InputError(f"cannot score as of {score_date}: the events start on {first_day}, so no customer has "
                          "history before that date; pick a later --as-of")
-    _verify_run_macros(con, loaded)
+    _verify_run_macros(con, loaded, via)
     ensure_ledger(con)
     run_id = con.execute(sql_text("next_run_id")).fetchall()[0][0]
-    features = macro_names(loaded.model, loaded.version)["features_version"]
-    stage = render_query("stage_run_features", {"__features__": features})
+    names = macro_names(loaded.model, loaded.version)
+    if via == "sql":
+        stage = render_query("stage_run_feature_rows", {"__features__": names["features_version"]})
+        insert = render_query("score_run_insert_sql", {"__score__": names["score_version"],
+                                                       "__explain__": names["explain_version"]})
+    else:
+        stage = render_query("stage_run_features", {"__features__": names["features_version"]})
+        insert = sql_text("score_run_insert")
     edges = stored_edges(con, loaded.model, loaded.version) if table_exists(con, "cai_models") else None
     ranges = stored_ranges(con, loaded.model, loaded.version) if table_exists(con, "cai_models") else None
     flagged: list[dict] = []
@@ -178,7 +209,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
                 con.execute(sql_text("delete_run_scores"), {"replaced": replaced})
                 execute_each(con, "delete_run_details", {"replaced": replaced})
             _stage_features(con, stage, score_date, loaded.label)
-            (n_scored,) = con.execute(sql_text("score_run_insert"), {**base, "factors": factors}).fetchall()[0]
+            (n_scored,) = con.execute(insert, {**base, "factors": factors}).fetchall()[0]
             if n_scored == 0:
                 raise ScoringError(
                     f"no customer is eligible for {loaded.label} at {score_date} (events run {first_day} … {last_day}); "
@@ -191,7 +222,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
             con.execute(sql_text("drop_run_features"))
             seconds = time.perf_counter() - started
             con.execute(sql_text("record_run"), {
-                **base, "status": "succeeded", "factors": factors, "sha256": loaded.model_sha256, "started_at": started_at,
+                **base, "scored_via": via, "status": "succeeded", "factors": factors, "sha256": loaded.model_sha256, "started_at": started_at,
                 "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "seconds": seconds, "error": None,
                 "out_of_range": json.dumps(flagged) if ranges is not None else None,
             })
@@ -201,7 +232,7 @@ def _score(con, model: str, as_of: dt.date | None, version: int | None, factors:
         if interrupted(exc):  # stopped by the user: rolled back, and not a failure to record
             raise
         con.execute(sql_text("drop_run_features"))
-        message = _record_failure(con, base, factors, loaded.model_sha256, started_at, started, exc)
+        message = _record_failure(con, {**base, "scored_via": via}, factors, loaded.model_sha256, started_at, started, exc)
         if isinstance(exc, duckdb.Error) and UDF_ERROR in str(exc):
             raise ScoringError(message) from exc
         raise

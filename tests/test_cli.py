@@ -131,6 +131,21 @@ def test_demo_end_to_end(tmp_path):
     scored = run_cai("score", "purchase_30d", "--as-of", "2026-10-20", "--db", "cai_demo.duckdb", cwd=tmp_path)
     assert scored.returncode == 0, scored.stderr
     assert "run 21: purchase_30d v1 scored" in scored.stdout and "as of 2026-10-20" in scored.stdout
+    # the same run through the model's SQL macros replaces it with the same rows
+    reader = duckdb.connect(str(tmp_path / "cai_demo.duckdb"), read_only=True)
+    query = ("SELECT customer_id, probability, score, bucket, [f.code FOR f IN influential_factors] FROM cai_scores "
+             "WHERE run_id = $r ORDER BY customer_id")
+    by_udf = rows(reader, query, {"r": 21})
+    reader.close()
+    via_sql = run_cai("score", "purchase_30d", "--as-of", "2026-10-20", "--via", "sql", "--db", "cai_demo.duckdb", cwd=tmp_path)
+    assert via_sql.returncode == 0 and "run 22: purchase_30d v1 scored" in via_sql.stdout and "replaced run 21" in via_sql.stdout
+    reader = duckdb.connect(str(tmp_path / "cai_demo.duckdb"), read_only=True)
+    by_sql = rows(reader, query, {"r": 22})
+    assert rows(reader, "SELECT scored_via FROM cai_runs WHERE run_id IN (21, 22) ORDER BY run_id") == [("udf",), ("sql",)]
+    reader.close()
+    assert [r[0] for r in by_udf] == [r[0] for r in by_sql] and len(by_udf) > 1000
+    assert max(abs(u[1] - s[1]) for u, s in zip(by_udf, by_sql)) <= 1e-6
+    assert [(r[3], r[4]) for r in by_udf] == [(r[3], r[4]) for r in by_sql]
     listed = run_cai("runs", "--model", "purchase_30d", "--db", "cai_demo.duckdb", cwd=tmp_path)
     assert listed.returncode == 0 and "2026-10-20" in listed.stdout and "succeeded" in listed.stdout
     bad = run_cai("score", "nope", "--db", "cai_demo.duckdb", cwd=tmp_path)

@@ -6,6 +6,7 @@ bytes and reason-code graph from the registry, the macros in a real DuckDB file,
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -165,6 +166,41 @@ def test_a_replaced_contributions_macro_fails_verification(tcon):
     assert "_cai_tree_contributions_purchase_30d_v1" in result.problem and "replaced after training" in result.problem
 
 
+# --- a scoring run through the macros (cai score --via sql) ---------------------------------------------
+
+def run_rows(con, run_id: int) -> dict:
+    return {r[0]: r[1:] for r in rows(con, """
+        SELECT customer_id, probability, score, bucket, percentile, [f.code FOR f IN influential_factors]
+        FROM cai_scores WHERE run_id = $r""", {"r": run_id})}
+
+
+def assert_same_rows(udf: dict, sql: dict) -> None:
+    """Same customers, probabilities within 1e-6, same buckets, percentiles and reason codes (a score may
+    differ by one point where the float32 and double probabilities fall either side of a rounding edge)."""
+    assert udf.keys() == sql.keys() and len(udf) > 1000
+    assert max(abs(udf[c][0] - sql[c][0]) for c in udf) <= 1e-6
+    assert max(abs(udf[c][1] - sql[c][1]) for c in udf) <= 1
+    assert sum(udf[c][1] != sql[c][1] for c in udf) <= len(udf) // 1000
+    assert all(udf[c][2] == sql[c][2] for c in udf)
+    assert all(udf[c][4] == sql[c][4] for c in udf)
+
+
+def test_a_run_through_the_sql_macros_writes_the_same_ledger_rows(tcon):
+    """cai score --via sql replaces the run of the same version and date with the same rows, computed by the macros."""
+    as_of = dt.date.fromisoformat(DATE)
+    udf = cai_sql.score(tcon, "purchase_30d", as_of=as_of)
+    udf_rows = run_rows(tcon, udf.run_id)
+    sql = cai_sql.score(tcon, "purchase_30d", as_of=as_of, via="sql")
+    assert sql.replaced == (udf.run_id,) and sql.n_scored == udf.n_scored and sql.buckets == udf.buckets
+    assert_same_rows(udf_rows, run_rows(tcon, sql.run_id))
+    assert rows(tcon, "SELECT run_id, scored_via FROM cai_runs ORDER BY run_id") == [(udf.run_id, "udf"), (sql.run_id, "sql")]
+
+
+def test_via_refuses_an_unknown_path(tcon):
+    with pytest.raises(cai_sql.InputError, match=r"via must be one of udf, sql \(got 'python'\)"):
+        cai_sql.score(tcon, "purchase_30d", via="python")
+
+
 # --- compiling without the pipeline: NaN routing, the size limit -------------------------------------
 
 def synthetic(seed=0, n=2000):
@@ -224,4 +260,7 @@ def test_too_large_a_model_registers_without_macros_and_warns(tcon, monkeypatch)
         tcon.execute(f"SELECT cai_score_churn_60d_v1(f) {features}").fetchall()
     with pytest.raises(duckdb.BinderException, match=r"Could not find key"):
         tcon.execute(f"SELECT cai_score_purchase_30d(f) {features}").fetchall()
+    with pytest.raises(cai_sql.ScoringError, match=r"churn_60d v1 has no SQL score/explain macros .*score it without --via sql"):
+        cai_sql.score(tcon, "churn_60d", via="sql")
+    assert not rows(tcon, "SELECT 1 FROM information_schema.tables WHERE table_name = 'cai_runs'")  # nothing written
     assert [r.problem for r in verify_models(tcon)] == [None, None]

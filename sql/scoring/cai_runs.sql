@@ -4,6 +4,8 @@
 -- the features whose scored values lie mostly (over half of the non-missing ones) outside the
 -- range seen in training, with that share and the training range: a sign of drift. model_sha256 is
 -- the hash over every artifact of the version (cai_models.model_sha256), verified before it scored.
+-- scored_via says what computed the scores: 'udf' (the cai_score functions over onnxruntime, the
+-- default) or 'sql' (the version's persisted SQL macros, cai score --via sql); NULL for older runs.
 -- Grain: one row per run. Parameters: none.
 -- Contract: table cai_runs.
 CREATE SEQUENCE IF NOT EXISTS cai_run_ids START 1;
@@ -25,5 +27,6 @@ CREATE TABLE IF NOT EXISTS cai_runs (
     seconds        DOUBLE,
     error          VARCHAR,
     replaced_by    BIGINT,
-    out_of_range   STRUCT(feature VARCHAR, share DOUBLE, train_min DOUBLE, train_max DOUBLE)[]
+    out_of_range   STRUCT(feature VARCHAR, share DOUBLE, train_min DOUBLE, train_max DOUBLE)[],
+    scored_via     VARCHAR
 );

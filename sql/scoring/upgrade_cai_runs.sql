@@ -1,3 +1,4 @@
--- upgrade_cai_runs: adds the out_of_range column to a cai_runs table created before it existed
--- (older runs keep NULL there). Grain: none (schema change). Parameters: none.
+-- upgrade_cai_runs: adds the out_of_range and scored_via columns to a cai_runs table created before
+-- they existed (older runs keep NULL there). Grain: none (schema change). Parameters: none.
 ALTER TABLE cai_runs ADD COLUMN IF NOT EXISTS out_of_range STRUCT(feature VARCHAR, share DOUBLE, train_min DOUBLE, train_max DOUBLE)[];
+ALTER TABLE cai_runs ADD COLUMN IF NOT EXISTS scored_via VARCHAR;
