@@ -140,10 +140,15 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the version and the storage version new database files get, then exit.")
 @click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
+@click.option("--memory-limit", "memory_limit", default=None, metavar="SIZE",
+              help=f"Memory DuckDB may use before it spills to disk next to the database, e.g. 4GB or 50% "
+                   f"[default: ${defaults.MEMORY_LIMIT_ENV}, else {defaults.DEFAULT_MEMORY_LIMIT} of this machine's memory].")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, memory_limit: str | None) -> None:
     """cai-sql: SQL-native Customer AI for DuckDB."""
     ctx.meta["cai.debug"] = debug
+    if memory_limit is not None:  # every connection of this command reads it (cai_sql.memory)
+        os.environ[defaults.MEMORY_LIMIT_ENV] = memory_limit
 
 
 def _progress(*, transient: bool, bar: bool = True):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import memory
 from .errors import CaiError
 from .sqlfiles import sql_text
 
@@ -113,6 +114,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     reading tables and views does not need them, and it spares loading ONNX and the models.
     """
     setting = storage_setting(storage_version)
+    memory.check()
     target = ":memory:" if path is None else str(path)
     if target != ":memory:":
         parent = Path(target).expanduser().resolve().parent
@@ -141,6 +143,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     # Nothing a user writes (a cast in a predicate, a file) may make DuckDB download an extension.
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET threads = $threads", {"threads": os.cpu_count() or 1})
+    memory.apply(con, target)
     if functions:
         from .udfs import register  # the functions need the registry modules, which need this one
 

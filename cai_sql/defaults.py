@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+# every command: DuckDB's memory limit (cai_sql.memory)
+MEMORY_LIMIT_ENV = "CAI_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "60%"  # of the machine's memory; the other 40% for Python's side of a run and the system
+
 DEFAULT_DB = "cai.duckdb"  # every command's database, unless --db or $CAI_DB says otherwise
 DB_ENV = "CAI_DB"
 
