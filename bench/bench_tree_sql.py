@@ -20,6 +20,10 @@ explain (reason codes):
 * contrib_list   — the same with the leaf slots in a list instead of a struct
 * contrib_unnest — per-leaf (factor, value) lists concatenated, summed per factor by a correlated subquery
 creation: a 300-tree model compiled, rendered and created (the registration's cost), its text size and planning.
+cli: the DuckDB 1.5.6 command-line binary (the duckdb-cli package, a separate process as a BI tool is) on a file
+     (storage v1.4.0) holding the shipped 100-tree macros and the N rows: process start + open (``SELECT 1``),
+     start + open + the first ``SELECT cai_score_bench(f) … LIMIT 1`` (planning dominated), the same for
+     ``cai_explain_bench(f, 5)``, and start + open + a full ``sum(cai_score_bench(f))`` over the N rows; medians.
 
 The slow shapes run on a tenth (or a twentieth) of the rows; rows/s are per their own row count.
 
@@ -32,6 +36,7 @@ import argparse
 import json
 import math
 import os
+import re
 import resource
 import statistics
 import tempfile
@@ -232,12 +237,61 @@ def contributions_variant(ens, explainer_onnx, features, how: str) -> list[str]:
             f"lambda leaf: [{', '.join(sums)}]), 1)"]
 
 
+def cli_step(con, texts: dict[str, str], repeat: int, n: int, expected_sum: float) -> None:
+    """The shipped macros and the rows in a v1.4.0 file, used by the DuckDB 1.5.6 CLI binary in fresh processes."""
+    import subprocess
+    import sys
+
+    binary = os.path.join(os.path.dirname(sys.executable), "duckdb")
+    path = os.path.join(tempfile.mkdtemp(prefix="bench_tree_cli_"), "trees.duckdb")
+    con.execute(f"ATTACH '{path}' AS cli_file (STORAGE_VERSION 'v1.4.0')")
+    con.execute("CREATE TABLE cli_file.bench_rows AS SELECT * FROM bench_rows")
+    con.execute("USE cli_file")
+    for name, text in texts.items():  # the macros under the names a model's get: cai_score_<model>, cai_explain_<model>
+        renamed = {"bench_score": "cai_score_bench", "_bench_contributions": "_cai_tree_contributions_bench_v1",
+                   "bench_explain": "cai_explain_bench"}
+        for old, new in renamed.items():  # (sqlglot writes function calls in capitals)
+            text = re.sub(rf"\b{old}\(", f"{new}(", text, flags=re.IGNORECASE)
+        con.execute(text)
+    con.execute("USE memory")
+    con.execute("DETACH cli_file")
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.split()[0]
+    steps = {
+        "start + open, SELECT 1": ["SELECT 1"],
+        "start + open + first score (LIMIT 1)": ["SELECT cai_score_bench(f) FROM bench_rows AS f LIMIT 1"],
+        "start + open + first explain top 5 (LIMIT 1)": ["SELECT cai_explain_bench(f, 5) FROM bench_rows AS f LIMIT 1"],
+        f"start + open + score all {n:,} rows": ["SELECT sum(cai_score_bench(f)) AS s FROM bench_rows AS f"],
+    }
+    print(f"\nDuckDB CLI {version} ({binary}), fresh process per query, file {os.path.getsize(path) / 1e6:.1f} MB; medians of {repeat}:",
+          flush=True)
+    medians = {}
+    for label, statements in steps.items():
+        seconds = []
+        for _ in range(repeat):
+            command = [binary, "-readonly", "-json", path, "-c", "SET enable_progress_bar = false"]
+            for statement in statements:
+                command += ["-c", statement]
+            started = time.perf_counter()
+            out = subprocess.run(command, capture_output=True, text=True, timeout=600)
+            seconds.append(time.perf_counter() - started)
+            assert out.returncode == 0 and not out.stderr, out.stderr
+            if "sum(" in statements[-1]:
+                total = json.loads(out.stdout)[0]["s"]
+                assert abs(total - expected_sum) < 1e-3 * n ** 0.5, (total, expected_sum)
+        medians[label] = statistics.median(seconds)
+        print(f"  {label:48s} {medians[label]:6.2f} s  (runs: {', '.join(f'{s:.2f}' for s in seconds)})", flush=True)
+    full = medians[f"start + open + score all {n:,} rows"] - medians["start + open + first score (LIMIT 1)"]
+    rate = f"{n / full:,.0f} rows/s after planning" if full > 0 else "within the noise of planning"
+    print(f"  full query minus the first-row query: {full:.2f} s: {rate}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--skip-creation", action="store_true", help="skip the 300-tree creation step")
+    parser.add_argument("--skip-cli", action="store_true", help="skip the DuckDB CLI step")
     parser.add_argument("--shapes", nargs="*", help="measure only these shapes (default: all); none: creation only")
     args = parser.parse_args()
 
@@ -344,6 +398,9 @@ def main() -> None:
         print(f"\ntargets: score macro × onnxruntime {score['ratio_wall']:.2f} wall, {score['ratio_cpu']:.2f} cpu (target ≥ 0.3); "
               f"explain top-5 × score macro {top5['rate_wall'] / score['rate_wall']:.2f} wall, "
               f"{top5['rate_cpu'] / score['rate_cpu']:.2f} cpu (target ≥ 0.15)", flush=True)
+
+    if not args.skip_cli:
+        cli_step(con, shipped, args.repeat, args.rows, float(expected.sum()))
 
     if not args.skip_creation:
         X300, classifier300, explainer300, features300 = model(300, seed=2)

@@ -4,6 +4,7 @@ holding a published copy open while scoring and publishing go on. No mocks."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -465,3 +466,115 @@ def test_macros_work_attached_in_the_old_cli(published_demo):
         args += ["-c", query]
     result = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and not result.stderr, result.stderr
+
+
+# --- scoring live in the clients: every model's persisted score/explain macros ------------------------------
+
+
+def live_scoring_query(model: str, day) -> str:
+    return (f"SELECT f.customer_id, cai_score_{model}(f) AS probability, cai_explain_{model}(f, 3) AS factors "
+            f"FROM cai_features_{model}(DATE '{day}') AS f ORDER BY f.customer_id")
+
+
+def ledger_run(db: Path, model: str) -> tuple[object, dict[str, tuple[float, list[dict]]]]:
+    """The score date of the model's latest successful run and its ledger rows: customer → (probability, factors)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        run_id, day = rows(con, "SELECT run_id, score_date FROM cai_runs WHERE model = $m AND status = 'succeeded' "
+                                "ORDER BY score_date DESC, run_id DESC LIMIT 1", {"m": model})[0]
+        ledger = {c: (p, factors) for c, p, factors in rows(con, """
+            SELECT customer_id, probability, influential_factors FROM cai_scores WHERE run_id = $r""",
+                                                     {"r": run_id})}
+    finally:
+        con.close()
+    return day, ledger
+
+
+TIE = 1e-5  # contributions this close may rank either way (float32 in the ledger's ONNX graph, double in SQL)
+
+
+def same_top3(live: list[dict], ledger: list[dict]) -> bool:
+    """The ledger's first 3 codes, except where two factors tie (a linear model's identical features: page-view and
+    event gaps when every event is a page view): there the live code must be a ledger factor with that contribution."""
+    if [f["code"] for f in live] == [f["code"] for f in ledger[:3]]:
+        return True
+    contribution = {f["code"]: f["contribution"] for f in ledger}
+    return len(live) == min(3, len(ledger)) and all(
+        a["code"] == b["code"] or (abs(a["contribution"] - b["contribution"]) <= TIE and a["code"] in contribution
+                                   and abs(contribution[a["code"]] - a["contribution"]) <= TIE)
+        for a, b in zip(live, ledger))
+
+
+def assert_matches_ledger(live: list[tuple], ledger: dict[str, tuple[float, list[dict]]]) -> None:
+    """Every customer of the run, probabilities within 1e-6, the ledger's top-3 reason codes (up to exact ties)."""
+    got = {c: (p, list(factors)) for c, p, factors in live}
+    assert got.keys() == ledger.keys() and len(got) > 1000
+    assert max(abs(got[c][0] - ledger[c][0]) for c in got) <= 1e-6
+    assert [c for c in got if not same_top3(got[c][1], ledger[c][1])] == []
+    exact = sum([f["code"] for f in got[c][1]] == [f["code"] for f in ledger[c][1][:3]] for c in got)
+    assert exact >= 0.95 * len(got)
+
+
+def cli_live_scores(db: Path, model: str, day) -> list[tuple]:
+    (result,) = cli(db, "SET enable_progress_bar = false", live_scoring_query(model, day))[-1:]
+    return [(r["customer_id"], r["probability"], r["factors"]) for r in result]
+
+
+def sqlalchemy_live_scores(db: Path, model: str, day) -> list[tuple]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"duckdb:///{db}", connect_args={"read_only": True})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SET enable_progress_bar = false"))
+            return [tuple(r) for r in connection.execute(text(live_scoring_query(model, day))).fetchall()]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("model", ["churn_60d", "purchase_30d"])
+def test_clients_score_live_as_the_ledger_did(published_demo, model):
+    """The DuckDB 1.5.6 CLI and SQLAlchemy + duckdb-engine score and explain every customer live with the demo's
+    persisted macros (logistic regression) on the published copy, at the date of the model's latest run: the
+    ledger's probabilities and top-3 reason codes."""
+    day, ledger = ledger_run(published_demo, model)
+    assert_matches_ledger(cli_live_scores(published_demo, model, day), ledger)
+    assert_matches_ledger(sqlalchemy_live_scores(published_demo, model, day), ledger)
+
+
+TREE_DATE = "2026-10-15"
+
+
+@pytest.fixture(scope="module")
+def published_trees(base_db, tmp_path_factory) -> Path:
+    """A gradient-boosted purchase model trained on the base customers, scored by onnxruntime into the ledger
+    (cai score), published for BI."""
+    from cai_sql.spec import spec_from_dict
+    from cai_sql.training import train
+
+    from .test_training import NOW, PURCHASE
+
+    directory = tmp_path_factory.mktemp("bi_trees")
+    live = directory / "trees.duckdb"
+    shutil.copy(base_db, live)
+    con = cai_sql.connect(live)
+    try:
+        trained = train(con, spec_from_dict(PURCHASE), now=NOW, algorithms=("hist_gradient_boosting",))
+        assert trained.record.algorithm == "hist_gradient_boosting"
+        assert json.loads(rows(con, "SELECT metrics FROM cai_models")[0][0])["sql_macros"]["created"]
+        run = cai_sql.score(con, "purchase_30d", as_of=dt.date.fromisoformat(TREE_DATE))
+        assert rows(con, "SELECT scored_via FROM cai_runs WHERE run_id = $r", {"r": run.run_id}) == [("udf",)]
+    finally:
+        con.close()
+    published = run_cai("publish", "--db", str(live), "--to", str(directory / "bi.duckdb"), cwd=directory)
+    assert published.returncode == 0, published.stderr
+    return directory / "bi.duckdb"
+
+
+def test_clients_score_a_tree_model_live_as_the_ledger_did(published_trees):
+    """A tree model's nested-CASE macros in the DuckDB 1.5.6 CLI and through SQLAlchemy: the probabilities and top-3
+    reason codes onnxruntime wrote to the ledger."""
+    day, ledger = ledger_run(published_trees, "purchase_30d")
+    assert str(day) == TREE_DATE
+    assert_matches_ledger(cli_live_scores(published_trees, "purchase_30d", day), ledger)
+    assert_matches_ledger(sqlalchemy_live_scores(published_trees, "purchase_30d", day), ledger)
