@@ -91,21 +91,28 @@ def _attributes(model_onnx: bytes, op_type: str) -> dict:
     return {a.name: helper.get_attribute_value(a) for a in nodes[0].attribute}
 
 
-def ensemble(classifier_onnx: bytes) -> Ensemble:
-    """The trees of the registered ONNX classifier, as onnxruntime routes them."""
-    a = _attributes(classifier_onnx, "TreeEnsembleClassifier")
+def routing(a: dict) -> dict[int, dict[int, Node]]:
+    """Per tree id, node id → Node (leaf values 0) from the attributes of an ONNX tree ensemble whose splits are
+    all ``BRANCH_LEQ`` (the classifier and the reason-code graph share them)."""
     modes = {bytes(m) for m in a["nodes_modes"]}
     if not modes <= {b"BRANCH_LEQ", b"LEAF"}:
         raise TreeSQLError(f"unsupported split modes {sorted(m.decode() for m in modes - {b'BRANCH_LEQ', b'LEAF'})}")
-    if bytes(a.get("post_transform", b"NONE")) != b"LOGISTIC" or len(a.get("base_values", [0.0])) != 1 \
-            or set(a["class_ids"]) != {0}:
-        raise TreeSQLError("only binary classifiers with a logistic output are compiled to SQL")
     trees: dict[int, dict[int, Node]] = {}
     missing = a.get("nodes_missing_value_tracks_true") or [0] * len(a["nodes_nodeids"])
     for i, (tree, node_id) in enumerate(zip(a["nodes_treeids"], a["nodes_nodeids"])):
         trees.setdefault(tree, {})[node_id] = Node(
             feature=int(a["nodes_featureids"][i]), threshold=float(a["nodes_values"][i]), true=int(a["nodes_truenodeids"][i]),
             false=int(a["nodes_falsenodeids"][i]), missing_true=bool(missing[i]), leaf=bytes(a["nodes_modes"][i]) == b"LEAF")
+    return trees
+
+
+def ensemble(classifier_onnx: bytes) -> Ensemble:
+    """The trees of the registered ONNX classifier, as onnxruntime routes them."""
+    a = _attributes(classifier_onnx, "TreeEnsembleClassifier")
+    if bytes(a.get("post_transform", b"NONE")) != b"LOGISTIC" or len(a.get("base_values", [0.0])) != 1 \
+            or set(a["class_ids"]) != {0}:
+        raise TreeSQLError("only binary classifiers with a logistic output are compiled to SQL")
+    trees = routing(a)
     values: dict[tuple[int, int], float] = {}
     for tree, node_id, weight in zip(a["class_treeids"], a["class_nodeids"], a["class_weights"]):
         values[(tree, node_id)] = values.get((tree, node_id), 0.0) + float(weight)

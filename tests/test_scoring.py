@@ -472,3 +472,99 @@ def test_tree_graph_merges_attribute_levels_like_the_layout(scon):
             assert ranked.index[row, slot] == texts[row, factor]
             assert ranked.contribution[row, slot] == pytest.approx(grouped[row, factor], abs=1e-5)
             assert ranked.value[row, slot] == pytest.approx(values[row, factor], nan_ok=True)
+
+
+# --- the tree runtime: XGBoost behind cai_score, derived from the registered ONNX ---------------
+
+def _hard_rows(onnx: bytes, X: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Real rows, then rows that sit exactly on every split threshold, one float32 step either side of it,
+    and with features missing or infinite: where a converted tree would route differently if it could."""
+    from cai_sql.tree_sql import ensemble
+
+    rng = np.random.default_rng(seed)
+    splits = [(node.feature, np.float32(node.threshold)) for tree in ensemble(onnx).trees for node in tree.values()
+              if not node.leaf and np.isfinite(node.threshold)]
+    base = X[rng.integers(0, len(X), len(splits))]
+    blocks = [X]
+    for step in (None, -np.inf, np.inf):
+        block = base.copy()
+        for row, (feature, threshold) in enumerate(splits):
+            block[row, feature] = threshold if step is None else np.nextafter(threshold, np.float32(step))
+        blocks.append(block)
+    missing = X[rng.integers(0, len(X), 2000)].copy()
+    missing[rng.random(missing.shape) < 0.3] = np.nan
+    infinite = X[rng.integers(0, len(X), 500)].copy()
+    choice = rng.random(infinite.shape)
+    infinite[choice < 0.05] = np.inf
+    infinite[choice > 0.95] = -np.inf
+    return np.concatenate([*blocks, missing, infinite]).astype(np.float32)
+
+
+def test_tree_models_score_through_xgboost_exactly_as_onnxruntime(scon):
+    from cai_sql import udfs
+
+    catalog = udfs.catalog(scon)
+    trees, linear = catalog.get("purchase_30d", 1), catalog.get("purchase_30d", 2)
+    assert trees.runtime == "xgboost"
+    assert linear.runtime == "onnxruntime (linear model)"
+    _, X = feature_matrix(scon, 1)
+    onnx = rows(scon, "SELECT onnx FROM cai_models WHERE version = 1")[0][0]
+    hard = _hard_rows(onnx, X)
+    assert np.isnan(hard).any(axis=1).sum() > 1000
+    assert np.max(np.abs(trees.probabilities(hard) - onnx_probabilities(onnx, hard))) <= 1e-6
+
+
+def test_every_demo_row_scores_the_same_with_either_runtime(scored_db, tmp_path, monkeypatch):
+    query = f"""SELECT customer_id, cai_score('purchase_30d', f, 1)
+                FROM cai_features_purchase_30d_v1(DATE '{DATE}') AS f ORDER BY customer_id"""
+    with opened_copy(scored_db, tmp_path / "x.duckdb") as con:
+        fast = rows(con, query)
+    monkeypatch.setenv("CAI_TREE_RUNTIME", "onnxruntime")
+    with opened_copy(scored_db, tmp_path / "o.duckdb") as con:
+        from cai_sql import udfs
+
+        assert udfs.catalog(con).get("purchase_30d", 1).runtime.startswith("onnxruntime (CAI_TREE_RUNTIME")
+        slow = rows(con, query)
+        run = cai_sql.score(con, "purchase_30d", as_of=DATE, version=1)
+        ledger = dict(rows(con, "SELECT customer_id, probability FROM cai_scores WHERE run_id = $r", {"r": run.run_id}))
+    assert [c for c, _ in fast] == [c for c, _ in slow] and len(fast) > 500
+    assert max(abs(a - b) for (_, a), (_, b) in zip(fast, slow)) <= 1e-6
+    # the ledger (written through the reason-code graph) holds the probability cai_score gives with XGBoost
+    assert max(abs(ledger[c] - p) for c, p in fast) <= 1e-6
+
+
+def test_a_conversion_that_does_not_reproduce_onnxruntime_falls_back_to_it(scored_db, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from cai_sql import tree_runtime, udfs
+
+    derive = tree_runtime.derive
+
+    def off(*args):  # the derived model's base value moved by 1e-3 in log-odds: a conversion that is wrong
+        derived = derive(*args)
+        return replace(derived, base=derived.base + 1e-3)
+
+    monkeypatch.setattr(tree_runtime, "derive", off)
+    with opened_copy(scored_db, tmp_path / "f.duckdb") as con:
+        loaded = udfs.catalog(con).get("purchase_30d", 1)
+        assert loaded.runtime.startswith("onnxruntime (the XGBoost trees differ by")
+        customers, X = feature_matrix(con, 1)
+        onnx = rows(con, "SELECT onnx FROM cai_models WHERE version = 1")[0][0]
+        got = rows(con, f"SELECT cai_score('purchase_30d', f, 1) FROM cai_features_purchase_30d_v1(DATE '{DATE}') AS f "
+                        "ORDER BY customer_id")
+        assert np.max(np.abs(np.array([g for (g,) in got]) - onnx_probabilities(onnx, X))) < 1e-6
+
+    def broken(*a):
+        raise tree_runtime.TreeRuntimeError("a split threshold cannot be converted exactly (nan)")
+
+    monkeypatch.setattr(tree_runtime, "derive", broken)
+    with opened_copy(scored_db, tmp_path / "b.duckdb") as con:
+        loaded = udfs.catalog(con).get("purchase_30d", 1)
+        assert loaded.runtime == "onnxruntime (the trees could not be converted: a split threshold cannot be converted exactly (nan))"
+        assert len(rows(con, f"SELECT cai_score('purchase_30d', f, 1) FROM cai_features_purchase_30d_v1(DATE '{DATE}') AS f")) > 500
+
+
+def test_an_unknown_tree_runtime_is_refused_with_the_choices(scon, monkeypatch):
+    monkeypatch.setenv("CAI_TREE_RUNTIME", "lightgbm")
+    with pytest.raises(Exception, match="CAI_TREE_RUNTIME must be 'xgboost' or 'onnxruntime' \\(got 'lightgbm'\\)"):
+        rows(scon, f"SELECT cai_score('purchase_30d', f, 1) FROM cai_features_purchase_30d_v1(DATE '{DATE}') AS f")

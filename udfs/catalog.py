@@ -6,6 +6,10 @@ UDFs only look models up in memory. Sessions are created on first use, and only 
 whose every part still matches the hashes recorded at training (cai_sql.integrity) and whose two
 graphs, the ONNX model and the reason-code graph, both reproduce the parity rows registered with
 it: a tampered or damaged registry row, or an onnxruntime that computes differently, scores no one.
+
+A tree model's ``cai_score`` then walks its trees in XGBoost (cai_sql.tree_runtime), with a model
+derived from the verified ONNX classifier and used only if it gives onnxruntime's probabilities on the
+parity rows (and on them with each feature missing in turn); otherwise onnxruntime scores, as before.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from cai_sql.explain import with_top_factors
 from cai_sql.factors import FactorLayout, factor_layout
 from cai_sql.integrity import PROBE_TOLERANCE, IntegrityError, read_rows, verify
 from cai_sql.export import INPUT_NAME, probabilities_output, session
+from cai_sql import tree_runtime
 
 
 class ScoringError(CaiError):
@@ -113,15 +118,53 @@ class LoadedModel:
         sessions = {"model": session(self.onnx), "explainer": session(self.explainer_onnx),
                     "ranked": session(with_top_factors(self.explainer_onnx, self.bias, self.factors))}
         self._check_parity(sessions)
+        sessions["trees"], sessions["runtime"] = self._fast_trees(sessions["model"])
         return sessions
+
+    def _parity_matrix(self) -> np.ndarray:
+        probe = json.loads(self.row["probe"])
+        return np.array([[np.nan if v is None else v for v in row] for row in probe["rows"]], dtype=np.float32)
+
+    def _fast_trees(self, model) -> tuple[tree_runtime.XGBoostTrees | None, str]:
+        """XGBoost for a tree model's probabilities when its derived model reproduces onnxruntime, else None.
+
+        Checked on the registered parity rows, and on them again with each feature in turn missing (so every
+        feature's missing-value routing is exercised): within ``tree_runtime.PROBABILITY_TOLERANCE``.
+        """
+        if self.linear_terms is not None or self.algorithm == "logistic_regression":
+            return None, "onnxruntime (linear model)"
+        if tree_runtime.requested_runtime() != tree_runtime.XGBOOST:
+            return None, f"onnxruntime ({tree_runtime.RUNTIME_ENV}={tree_runtime.ONNXRUNTIME})"
+        try:
+            trees = tree_runtime.XGBoostTrees(tree_runtime.derive(self.onnx, len(self.features)))
+        except ImportError:
+            return None, "onnxruntime (xgboost is not installed)"
+        except Exception as exc:  # noqa: BLE001 - any failure to convert means: score with onnxruntime
+            return None, f"onnxruntime (the trees could not be converted: {exc})"
+        X = self._parity_matrix()
+        if len(X):
+            width = X.shape[1]
+            missing = np.repeat(X[:1], width, axis=0)
+            missing[np.arange(width), np.arange(width)] = np.nan
+            X = np.concatenate([X, missing])
+            (expected,) = model.run([probabilities_output(model)], {INPUT_NAME: X})
+            difference = float(np.max(np.abs(trees.probabilities(X) - expected[:, 1])))
+            if not difference <= tree_runtime.PROBABILITY_TOLERANCE:
+                return None, (f"onnxruntime (the XGBoost trees differ by {difference:.1e} on the parity rows; "
+                              f"limit {tree_runtime.PROBABILITY_TOLERANCE:.0e})")
+        return trees, "xgboost"
+
+    @property
+    def runtime(self) -> str:
+        """Which runtime scores ``cai_score`` for this version, and why when not XGBoost (loads the version)."""
+        return self._session("runtime")
 
     def _check_parity(self, sessions: dict) -> None:
         """Both graphs must give the probabilities scikit-learn gave for the registered rows (within the export's tolerance)."""
-        probe = json.loads(self.row["probe"])
-        X = np.array([[np.nan if v is None else v for v in row] for row in probe["rows"]], dtype=np.float32)
+        X = self._parity_matrix()
         if not len(X):
             return
-        expected = np.asarray(probe["probabilities"])
+        expected = np.asarray(json.loads(self.row["probe"])["probabilities"])
         model = sessions["model"]
         (p_model,) = model.run([probabilities_output(model)], {INPUT_NAME: X})
         ranked = sessions["ranked"].run(None, {INPUT_NAME: X, "k": np.array([min(1, len(self.factors.factors))], np.int64)})
@@ -134,6 +177,9 @@ class LoadedModel:
                 )
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
+        trees = self._session("trees")
+        if trees is not None:
+            return trees.probabilities(X)
         session = self._session("model")
         (probabilities,) = session.run([self._probabilities_output], {INPUT_NAME: X})
         return probabilities[:, 1]
