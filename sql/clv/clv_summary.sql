@@ -8,8 +8,11 @@
 -- amount count as purchases but not as spend (excluded_days).
 -- Grain: one row per customer with a purchase before $as_of. Parameters: $as_of, $unit_days.
 -- Placeholders: __purchase__ (the checked purchase predicate), __value__ (the value column).
+-- The sums are ordered aggregates: summed in value order, not in whatever order DuckDB's threads
+-- combine their partial sums, so the same events give the same bits on every run (the Gamma-Gamma
+-- fit amplified a last-bit difference into a visible change of the total CLV).
 WITH days AS (
-    SELECT customer_id, CAST(ts AS DATE) AS day, sum(__value__) AS amount
+    SELECT customer_id, CAST(ts AS DATE) AS day, sum(__value__ ORDER BY __value__) AS amount
     FROM events
     WHERE ts < CAST($as_of AS DATE) AND (__purchase__)
     GROUP BY customer_id, CAST(ts AS DATE)
@@ -21,7 +24,7 @@ WITH days AS (
         max(day) AS last_purchase,
         arg_min(amount, day) AS first_amount,
         count(*) FILTER (WHERE amount > 0) AS positive_days,
-        sum(amount) FILTER (WHERE amount > 0) AS positive_amount
+        sum(amount ORDER BY amount) FILTER (WHERE amount > 0) AS positive_amount
     FROM days
     GROUP BY customer_id
 ), repeat AS (
