@@ -402,7 +402,7 @@ def _fixed(value: float | None, digits: int) -> str:
               help="Score date: features use events before it [default: the day after the last event].")
 @click.option("--version", "version", type=int, help="Model version [default: the latest].")
 @click.option("--factors", default=defaults.DEFAULT_FACTORS, show_default=True, type=int, help="Influential factors per customer.")
-@click.option("--via", "via", default="udf", show_default=True, type=click.Choice(["udf", "sql"]),
+@click.option("--via", "via", default="udf", show_default=True, type=click.Choice(defaults.SCORE_VIA),
               help="What computes the scores: the cai_score functions (onnxruntime, fastest) or the model's SQL macros "
                    "(cai_score_<model>, as BI tools call them).")
 @click.option("--publish", "publish_to", default=None, envvar="CAI_PUBLISH_TO", type=click.Path(dir_okay=False, path_type=Path),

@@ -33,6 +33,7 @@ ALGORITHMS = ("hist_gradient_boosting", "logistic_regression")
 
 # cai score
 DEFAULT_FACTORS = 5
+SCORE_VIA = ("udf", "sql")  # what computes a run's scores: the cai_score functions or the model's SQL macros
 
 # cai segment
 BUCKETS = ("low", "medium", "high")

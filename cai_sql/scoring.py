@@ -19,6 +19,7 @@ import duckdb
 from . import udfs
 from .clock import describe_tolerance, future_limit
 from .database import connect, execute_each, table_exists, transaction, use_utc
+from .defaults import SCORE_VIA
 from .errors import InputError, Interrupted, interrupted
 from .integrity import verify_macros
 from .ledger import CLV_MACROS, ensure_ledger, list_runs  # noqa: F401  (list_runs: public here too)
@@ -32,7 +33,6 @@ from .sqlfiles import sql_text
 from .udfs import DEFAULT_FACTORS, ScoringError
 
 MAX_FACTORS = 20
-VIA = ("udf", "sql")  # what computes a run's scores: the cai_score functions (onnxruntime) or the SQL macros
 UDF_ERROR = "Python exception occurred while executing the UDF:"
 RUN_FEATURES = "_cai_run_features"
 
@@ -149,8 +149,8 @@ def score(
     (``cai_score_<model>_v<n>``, ``cai_explain_<model>_v<n>``) instead of the Python functions: the
     same ledger rows (probabilities within 1e-6), slower; it checks the macros a BI tool would use.
     """
-    if via not in VIA:
-        raise InputError(f"via must be one of {', '.join(VIA)} (got {via!r})")
+    if via not in SCORE_VIA:
+        raise InputError(f"via must be one of {', '.join(SCORE_VIA)} (got {via!r})")
     con = db if isinstance(db, duckdb.DuckDBPyConnection) else connect(db)
     try:
         result = _score(con, model, as_of, version, factors, via)
